@@ -1,0 +1,134 @@
+//! Format detection: score every known format on a file's first lines and keep the best.
+//!
+//! A format's score is the share of the sample's non-blank lines it reads, as events or as
+//! continuations of an event it read. The best score wins if it reads at least half the sample;
+//! among equal scores the more specific format wins (nginx's timed layout over plain
+//! `combined`). Otherwise the generic fallback (any leading timestamp) is tried, and failing
+//! that the file is `unknown`, and every line of it is reported as unparsed.
+
+use super::{ALL, FALLBACK, Format, Parsed};
+
+/// How many non-blank lines detection reads.
+pub const SAMPLE_LINES: usize = 1000;
+/// How many bytes of a file detection reads, at most.
+pub const SAMPLE_BYTES: usize = 256 * 1024;
+/// The share of the sample a format must read to be chosen.
+pub const MIN_CONFIDENCE: f64 = 0.5;
+
+/// The format chosen for a file and how sure detection is.
+#[derive(Copy, Clone, Debug)]
+pub struct Detection {
+    /// `None` when nothing, not even the fallback, reads the file.
+    pub format: Option<&'static Format>,
+    /// The share of sampled lines the format reads, 0–1.
+    pub confidence: f64,
+    /// Whether the format was forced by `--log-format` rather than detected.
+    pub forced: bool,
+}
+
+impl Detection {
+    pub fn forced(format: &'static Format) -> Detection {
+        Detection {
+            format: Some(format),
+            confidence: 1.0,
+            forced: true,
+        }
+    }
+}
+
+/// The non-blank lines of a sample, at most [`SAMPLE_LINES`].
+fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
+    sample
+        .split(|c| *c == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(SAMPLE_LINES)
+        .collect()
+}
+
+/// The share of `lines` that `format` reads.
+pub fn score(format: &Format, lines: &[&[u8]]) -> (f64, usize) {
+    if lines.is_empty() {
+        return (0.0, 0);
+    }
+    let mut events = 0usize;
+    let mut continuations = 0usize;
+    for line in lines {
+        match (format.parse)(line) {
+            Parsed::Event(_) => events += 1,
+            Parsed::Continuation if events > 0 => continuations += 1,
+            _ => {}
+        }
+    }
+    ((events + continuations) as f64 / lines.len() as f64, events)
+}
+
+/// Detects the format of a file from the bytes at its start (whole lines).
+pub fn detect(sample: &[u8]) -> Detection {
+    let lines = sample_lines(sample);
+    let mut best: Option<(&'static Format, f64)> = None;
+    for &format in ALL {
+        let (s, events) = score(format, &lines);
+        if events == 0 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((b, bs)) => {
+                // Scores within half a percent are a tie, decided by specificity.
+                s > bs + 0.005 || ((s - bs).abs() <= 0.005 && format.specificity > b.specificity)
+            }
+        };
+        if better {
+            best = Some((format, s));
+        }
+    }
+    if let Some((format, s)) = best.filter(|(_, s)| *s >= MIN_CONFIDENCE) {
+        return Detection {
+            format: Some(format),
+            confidence: s,
+            forced: false,
+        };
+    }
+    let (s, events) = score(FALLBACK, &lines);
+    if events > 0 && s >= MIN_CONFIDENCE {
+        return Detection {
+            format: Some(FALLBACK),
+            confidence: s,
+            forced: false,
+        };
+    }
+    Detection {
+        format: None,
+        confidence: 0.0,
+        forced: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_when_nothing_reads_it() {
+        let d = detect(b"hello\nworld\n");
+        assert!(d.format.is_none());
+        assert!(detect(b"").format.is_none());
+    }
+
+    #[test]
+    fn falls_back_to_leading_timestamps() {
+        let d = detect(b"2024-01-01 10:00:00 something odd\n  more\n2024-01-01 10:00:01 again\n");
+        assert_eq!(d.format.map(|f| f.name), Some("generic"));
+        assert_eq!(d.confidence, 1.0);
+    }
+
+    #[test]
+    fn blank_lines_and_crlf_do_not_count() {
+        let line = r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "x""#;
+        let text = format!("{line}\r\n\r\n\n{line}\r\n");
+        let d = detect(text.as_bytes());
+        assert_eq!(d.format.map(|f| f.name), Some("combined"));
+        assert_eq!(d.confidence, 1.0);
+    }
+}

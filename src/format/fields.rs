@@ -1,0 +1,247 @@
+//! A byte cursor for hand-written line parsers: space-separated tokens, quoted and bracketed
+//! fields, numbers. Nothing here allocates; every step returns `None` instead of panicking when
+//! the line ends early or the bytes are not what was expected.
+
+/// Reads fields left to right from one line.
+#[derive(Copy, Clone, Debug)]
+pub struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(bytes: &'a [u8]) -> Cursor<'a> {
+        Cursor { bytes, pos: 0 }
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.bytes.get(self.pos..).unwrap_or(&[])
+    }
+
+    pub fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// Moves past `n` bytes (clamped to the end).
+    pub fn advance(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.bytes.len());
+    }
+
+    /// Consumes `byte` if it is next.
+    pub fn eat(&mut self, byte: u8) -> Option<()> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Consumes `prefix` if the rest starts with it.
+    pub fn eat_str(&mut self, prefix: &[u8]) -> Option<()> {
+        if self.rest().starts_with(prefix) {
+            self.pos += prefix.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    pub fn skip_spaces(&mut self) {
+        while matches!(self.peek(), Some(b' ') | Some(b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    /// The bytes up to the next space (or the end); at least one byte. Moves past one space.
+    pub fn token(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest();
+        let len = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        if len == 0 {
+            return None;
+        }
+        self.pos += len;
+        self.eat(b' ');
+        Some(&rest[..len])
+    }
+
+    /// The bytes up to `delim` (not including it), which is consumed. `None` if it never comes.
+    pub fn until(&mut self, delim: u8) -> Option<&'a [u8]> {
+        let rest = self.rest();
+        let len = memchr::memchr(delim, rest)?;
+        self.pos += len + 1;
+        Some(&rest[..len])
+    }
+
+    /// A double-quoted field with backslash escapes, returned without the quotes (escapes left
+    /// as written). Moves past one following space.
+    pub fn quoted(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest();
+        if rest.first() != Some(&b'"') {
+            return None;
+        }
+        let mut i = 1;
+        loop {
+            let off = memchr::memchr2(b'"', b'\\', &rest[i..])?;
+            i += off;
+            if rest[i] == b'\\' {
+                i += 2;
+                if i > rest.len() {
+                    return None;
+                }
+            } else {
+                break;
+            }
+        }
+        self.pos += i + 1;
+        self.eat(b' ');
+        Some(&rest[1..i])
+    }
+
+    /// A `[...]` field without the brackets. Moves past one following space.
+    pub fn bracketed(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest();
+        if rest.first() != Some(&b'[') {
+            return None;
+        }
+        let end = memchr::memchr(b']', rest)?;
+        self.pos += end + 1;
+        self.eat(b' ');
+        Some(&rest[1..end])
+    }
+
+    /// An unsigned integer token (`-` gives `Some(None)`, as access logs write a missing number).
+    pub fn number_or_dash(&mut self) -> Option<Option<u64>> {
+        let tok = self.token()?;
+        if tok == b"-" {
+            return Some(None);
+        }
+        parse_u64(tok).map(Some)
+    }
+}
+
+/// An unsigned decimal integer, all of `b`.
+pub fn parse_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + (c - b'0') as u64;
+    }
+    Some(n)
+}
+
+/// A three-digit HTTP status, all of `b`.
+pub fn parse_status(b: &[u8]) -> Option<u16> {
+    if b.len() != 3 {
+        return None;
+    }
+    let n = parse_u64(b)? as u16;
+    (100..=599).contains(&n).then_some(n)
+}
+
+/// A plain decimal number such as `0.123`, `12`, `-1` or `1e-3`, all of `b`.
+pub fn parse_decimal(b: &[u8]) -> Option<f64> {
+    if b.is_empty() || b.len() > 32 {
+        return None;
+    }
+    // Fast path for the `digits[.digits]` that logs almost always write.
+    let mut int = 0u64;
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        int = int.wrapping_mul(10).wrapping_add((b[i] - b'0') as u64);
+        i += 1;
+    }
+    if i > 0 && i <= 15 {
+        if i == b.len() {
+            return Some(int as f64);
+        }
+        if b[i] == b'.' && i + 1 < b.len() && b.len() - i - 1 <= 9 {
+            let mut frac = 0u64;
+            let mut scale = 1.0;
+            for &c in &b[i + 1..] {
+                if !c.is_ascii_digit() {
+                    return std::str::from_utf8(b).ok()?.parse().ok();
+                }
+                frac = frac * 10 + (c - b'0') as u64;
+                scale *= 10.0;
+            }
+            return Some(int as f64 + frac as f64 / scale);
+        }
+    }
+    let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+/// Splits an HTTP request line `METHOD PATH PROTOCOL` into method and path.
+pub fn split_request_line(req: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
+    let mut parts = req.splitn(3, |&c| c == b' ');
+    let method = parts
+        .next()
+        .filter(|m| !m.is_empty() && m.iter().all(|c| c.is_ascii_uppercase()));
+    let path = if method.is_some() {
+        parts.next().filter(|p| !p.is_empty())
+    } else {
+        None
+    };
+    (method, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_reads_fields() {
+        let mut c =
+            Cursor::new(br#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a\"b HTTP/1.0" 200 -"#);
+        assert_eq!(c.token(), Some(&b"1.2.3.4"[..]));
+        assert_eq!(c.token(), Some(&b"-"[..]));
+        assert_eq!(c.token(), Some(&b"-"[..]));
+        assert_eq!(c.bracketed(), Some(&b"10/Oct/2000:13:55:36 -0700"[..]));
+        assert_eq!(c.quoted(), Some(&br#"GET /a\"b HTTP/1.0"#[..]));
+        assert_eq!(c.token().and_then(parse_status), Some(200));
+        assert_eq!(c.number_or_dash(), Some(None));
+        assert!(c.is_empty());
+        assert_eq!(c.token(), None);
+    }
+
+    #[test]
+    fn cursor_survives_truncation() {
+        assert_eq!(Cursor::new(br#""abc"#).quoted(), None);
+        assert_eq!(Cursor::new(br#""abc\"#).quoted(), None);
+        assert_eq!(Cursor::new(b"[abc").bracketed(), None);
+        assert_eq!(Cursor::new(b"").token(), None);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_decimal(b"0.123"), Some(0.123));
+        assert_eq!(parse_decimal(b"12"), Some(12.0));
+        assert_eq!(parse_decimal(b"-1"), Some(-1.0));
+        assert_eq!(parse_decimal(b"1e-3"), Some(0.001));
+        assert_eq!(parse_decimal(b"abc"), None);
+        assert_eq!(parse_decimal(b"inf"), None);
+        assert_eq!(parse_u64(b"18446744073709551615999"), None);
+        assert_eq!(parse_status(b"503"), Some(503));
+        assert_eq!(parse_status(b"999"), None);
+        assert_eq!(
+            split_request_line(b"GET /x HTTP/1.1"),
+            (Some(&b"GET"[..]), Some(&b"/x"[..]))
+        );
+        assert_eq!(split_request_line(b"\\x16\\x03"), (None, None));
+    }
+}

@@ -1,0 +1,159 @@
+//! The ingest driver: reads every input, detects its format, and parses its lines into UTC
+//! events in parallel, handing each event to an [`EventSink`] and accounting for every line.
+//!
+//! Files run in parallel; each plain file is cut into newline-aligned chunks that run in
+//! parallel too; compressed files and pipes stream through one reader each. Each chunk yields a
+//! [`partial::ChunkPartial`] (counts plus the sink's state) and partials merge in file order,
+//! associatively, so the result does not depend on chunk size or thread count.
+
+mod file;
+pub mod partial;
+mod rules;
+
+pub use rules::{FormatRule, FormatRules};
+
+use crate::format::{Event, Format, SourceKind};
+use crate::input::{DEFAULT_CHUNK, InputFile, InputPath};
+use crate::progress::Progress;
+use crate::time::{Timestamp, ZoneRules};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Receives the events of one file. Each chunk gets its own sink; sinks of consecutive chunks
+/// are then merged in order, so implementations must merge associatively.
+pub trait EventSink: Send + Sized {
+    /// An event. `line` is the 0-based line index within the chunk; after merging, within the
+    /// file (see [`EventSink::merge`]). `time` is `None` when the line's time was unreadable.
+    fn on_event(
+        &mut self,
+        file: &FileContext,
+        line: u64,
+        time: Option<Timestamp>,
+        event: &Event<'_>,
+    );
+
+    /// A line continuing the previous event of the same chunk.
+    fn on_continuation(&mut self, _file: &FileContext, _line: u64, _text: &[u8]) {}
+
+    /// Appends the sink of the chunk that follows; its line indexes are offset by `later_offset`.
+    fn merge(&mut self, later: Self, later_offset: u64);
+}
+
+/// A sink that keeps nothing, for callers that only need the per-file accounting.
+impl EventSink for () {
+    fn on_event(&mut self, _: &FileContext, _: u64, _: Option<Timestamp>, _: &Event<'_>) {}
+    fn merge(&mut self, _: Self, _: u64) {}
+}
+
+/// What a sink knows about the file its events come from.
+#[derive(Clone, Debug)]
+pub struct FileContext {
+    /// Position of the file in the input list.
+    pub index: usize,
+    pub display: String,
+    pub format: Option<&'static Format>,
+    pub source: Option<SourceKind>,
+}
+
+/// How to ingest.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    /// Worker threads; 0 uses every core.
+    pub threads: usize,
+    /// Target size of the chunks plain files are cut into.
+    pub chunk_size: u64,
+    pub zones: ZoneRules,
+    pub formats: FormatRules,
+    /// Draw a progress bar (still only on a terminal).
+    pub progress: bool,
+    /// "Now", for inferring years of yearless lines read from a pipe.
+    pub now: Timestamp,
+}
+
+impl Default for IngestOptions {
+    fn default() -> IngestOptions {
+        IngestOptions {
+            threads: 0,
+            chunk_size: DEFAULT_CHUNK,
+            zones: ZoneRules::default(),
+            formats: FormatRules::default(),
+            progress: false,
+            now: now(),
+        }
+    }
+}
+
+/// The current time.
+pub fn now() -> Timestamp {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::from_unix_seconds(d.as_secs() as i64, d.subsec_micros())
+}
+
+/// One input's accounting, as `pmtrace formats` prints it and the report's `inputs` lists it.
+/// Invariant: `lines = events + continuation_lines + unparsed_lines + blank_lines`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct InputSummary {
+    pub path: String,
+    pub format: String,
+    pub confidence: f64,
+    pub source: Option<SourceKind>,
+    pub compression: &'static str,
+    pub lines: u64,
+    pub events: u64,
+    pub continuation_lines: u64,
+    pub unparsed_lines: u64,
+    pub blank_lines: u64,
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    pub assumed_tz: Option<String>,
+    #[serde(skip)]
+    pub truncated_lines: u64,
+    #[serde(skip)]
+    pub skipped_bytes: u64,
+}
+
+/// The outcome of reading one input.
+#[derive(Debug)]
+pub struct FileResult<S> {
+    pub summary: InputSummary,
+    pub sink: S,
+    /// Why the input could not be read, or stopped being readable part way; printed as one
+    /// line naming the file. The summary still holds whatever was read before.
+    pub error: Option<String>,
+    /// Whether any of it could be read at all.
+    pub opened: bool,
+}
+
+/// Reads every input with `opts`, creating a sink per chunk with `make_sink`.
+pub fn ingest<S: EventSink>(
+    files: &[InputFile],
+    opts: &IngestOptions,
+    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
+) -> Vec<FileResult<S>> {
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| match &f.path {
+            InputPath::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            _ => None,
+        })
+        .sum();
+    let progress = Progress::new(total, opts.progress);
+    let run = || {
+        files
+            .par_iter()
+            .enumerate()
+            .map(|(index, input)| file::ingest_file(index, input, opts, make_sink, &progress))
+            .collect()
+    };
+    let results = match rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    };
+    progress.finish();
+    results
+}

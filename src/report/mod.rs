@@ -1,0 +1,4 @@
+//! Reports: rendering results for people (text) and for programs (JSON).
+
+pub mod inputs;
+pub mod safe_text;

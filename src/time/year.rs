@@ -1,0 +1,242 @@
+//! Year inference for layouts that do not write the year (RFC 3164 syslog, glog/klog).
+//!
+//! A file is assumed to be in time order. Going forward through it, a wall-clock time that jumps
+//! back by more than a day means a new year began (the December → January rollover). The last
+//! line gets the latest year that does not put it after the file's modification time; earlier
+//! lines count back from there.
+//!
+//! To stay parallel, each chunk is first scanned into a [`YearScan`] (first and last position in
+//! the year, rollovers inside it). Scans merge associatively, so [`chunk_start_years`] can give
+//! every chunk its starting year before the chunks are parsed, and a [`YearTracker`] then assigns
+//! years line by line inside each chunk, agreeing with the scan.
+
+use super::{CivilTime, Timestamp};
+
+/// Tolerance before a backwards step counts as a new year: lines within a day of each other may
+/// be a little out of order (several writers, clock adjustments) without meaning a year passed.
+const BACKWARDS_TOLERANCE: u32 = 86_400;
+
+/// Seconds since the start of a (leap) year for the wall-clock fields, ignoring the year.
+pub fn position_in_year(c: &CivilTime) -> u32 {
+    // Cumulative days before each month in a leap year, so 29 February has its own place.
+    const BEFORE: [u32; 13] = [0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335];
+    let month = (c.month as usize).clamp(1, 12);
+    let day = (c.day as u32).max(1);
+    (BEFORE[month] + day - 1) * 86_400
+        + c.hour as u32 * 3600
+        + c.minute as u32 * 60
+        + c.second as u32
+}
+
+fn is_rollover(previous: u32, current: u32) -> bool {
+    current.saturating_add(BACKWARDS_TOLERANCE) < previous
+}
+
+/// What a chunk says about the years its yearless lines span.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct YearScan {
+    pub first: Option<u32>,
+    pub last: Option<u32>,
+    pub rollovers: u32,
+}
+
+impl YearScan {
+    pub fn observe(&mut self, c: &CivilTime) {
+        let pos = position_in_year(c);
+        if let Some(last) = self.last {
+            if is_rollover(last, pos) {
+                self.rollovers += 1;
+            }
+        } else {
+            self.first = Some(pos);
+        }
+        self.last = Some(pos);
+    }
+
+    /// Combines the scan of a chunk with the scan of the chunk that follows it.
+    pub fn merge(self, later: YearScan) -> YearScan {
+        let boundary = match (self.last, later.first) {
+            (Some(a), Some(b)) if is_rollover(a, b) => 1,
+            _ => 0,
+        };
+        YearScan {
+            first: self.first.or(later.first),
+            last: later.last.or(self.last),
+            rollovers: self.rollovers + later.rollovers + boundary,
+        }
+    }
+}
+
+/// The year of the last line: the latest that keeps it no later than `mtime` (one day of slack
+/// for clock skew and zones).
+pub fn last_line_year(last_position: u32, mtime: Timestamp) -> i32 {
+    let now = mtime.to_civil_utc();
+    let year = now.year.unwrap_or(1970);
+    if last_position > position_in_year(&now).saturating_add(BACKWARDS_TOLERANCE) {
+        year - 1
+    } else {
+        year
+    }
+}
+
+/// The year in force at the start of each chunk, given the chunks' scans in file order and the
+/// file's modification time.
+pub fn chunk_start_years(scans: &[YearScan], mtime: Timestamp) -> Vec<i32> {
+    let whole = scans
+        .iter()
+        .copied()
+        .fold(YearScan::default(), YearScan::merge);
+    let Some(last) = whole.last else {
+        let year = mtime.to_civil_utc().year.unwrap_or(1970);
+        return vec![year; scans.len()];
+    };
+    let first_year = last_line_year(last, mtime) - whole.rollovers as i32;
+    let mut years = Vec::with_capacity(scans.len());
+    let mut so_far = YearScan::default();
+    for scan in scans {
+        // The rollovers before this chunk, including one between the previous chunk and this one.
+        let with_first = so_far.merge(YearScan {
+            first: scan.first,
+            last: scan.first,
+            rollovers: 0,
+        });
+        years.push(first_year + with_first.rollovers as i32);
+        so_far = so_far.merge(*scan);
+    }
+    years
+}
+
+/// Assigns years to the yearless lines of one chunk, starting from the chunk's start year.
+#[derive(Clone, Debug)]
+pub struct YearTracker {
+    year: i32,
+    previous: Option<u32>,
+}
+
+impl YearTracker {
+    pub fn new(start_year: i32) -> YearTracker {
+        YearTracker {
+            year: start_year,
+            previous: None,
+        }
+    }
+
+    pub fn assign(&mut self, c: &mut CivilTime) {
+        if c.year.is_some() {
+            return;
+        }
+        let pos = position_in_year(c);
+        if let Some(prev) = self.previous
+            && is_rollover(prev, pos)
+        {
+            self.year += 1;
+        }
+        self.previous = Some(pos);
+        c.year = Some(self.year);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(month: u8, day: u8, hour: u8) -> CivilTime {
+        CivilTime {
+            year: None,
+            month,
+            day,
+            hour,
+            minute: 0,
+            second: 0,
+            nanos: 0,
+            offset: None,
+        }
+    }
+
+    fn mtime(y: i64, m: u32, d: u32) -> Timestamp {
+        Timestamp::from_unix_seconds(crate::time::days_from_civil(y, m, d) * 86_400, 0)
+    }
+
+    fn scan(lines: &[CivilTime]) -> YearScan {
+        let mut s = YearScan::default();
+        lines.iter().for_each(|c| s.observe(c));
+        s
+    }
+
+    #[test]
+    fn file_crossing_new_year_counts_back_from_mtime() {
+        let lines = [md(12, 30, 10), md(12, 31, 23), md(1, 1, 0), md(1, 2, 5)];
+        let years = chunk_start_years(&[scan(&lines)], mtime(2025, 1, 3));
+        assert_eq!(years, vec![2024]);
+        let mut t = YearTracker::new(years[0]);
+        let assigned: Vec<i32> = lines
+            .iter()
+            .map(|c| {
+                let mut c = *c;
+                t.assign(&mut c);
+                c.year.unwrap()
+            })
+            .collect();
+        assert_eq!(assigned, vec![2024, 2024, 2025, 2025]);
+    }
+
+    #[test]
+    fn lines_after_mtime_date_belong_to_last_year() {
+        // Written in December, copied (mtime) in February: December is last year's.
+        assert_eq!(
+            chunk_start_years(&[scan(&[md(12, 1, 0)])], mtime(2025, 2, 10)),
+            vec![2024]
+        );
+        assert_eq!(
+            chunk_start_years(&[scan(&[md(2, 9, 0)])], mtime(2025, 2, 10)),
+            vec![2025]
+        );
+    }
+
+    #[test]
+    fn chunking_does_not_change_years() {
+        let lines = [
+            md(11, 5, 1),
+            md(12, 31, 22),
+            md(1, 1, 1),
+            md(6, 1, 1),
+            md(12, 31, 1),
+            md(1, 1, 2),
+            md(1, 1, 3),
+        ];
+        let reference: Vec<i32> = {
+            let years = chunk_start_years(&[scan(&lines)], mtime(2026, 3, 1));
+            let mut t = YearTracker::new(years[0]);
+            lines
+                .iter()
+                .map(|c| {
+                    let mut c = *c;
+                    t.assign(&mut c);
+                    c.year.unwrap()
+                })
+                .collect()
+        };
+        assert_eq!(reference, vec![2024, 2024, 2025, 2025, 2025, 2026, 2026]);
+        for split in 0..=lines.len() {
+            let parts = [&lines[..split], &lines[split..]];
+            let scans: Vec<YearScan> = parts.iter().map(|p| scan(p)).collect();
+            let starts = chunk_start_years(&scans, mtime(2026, 3, 1));
+            let mut got = Vec::new();
+            for (part, start) in parts.iter().zip(starts) {
+                let mut t = YearTracker::new(start);
+                for c in part.iter() {
+                    let mut c = *c;
+                    t.assign(&mut c);
+                    got.push(c.year.unwrap());
+                }
+            }
+            assert_eq!(got, reference, "split at {split}");
+        }
+    }
+
+    #[test]
+    fn small_reordering_is_not_a_new_year() {
+        let s = scan(&[md(3, 1, 12), md(3, 1, 11), md(3, 1, 13)]);
+        assert_eq!(s.rollovers, 0);
+    }
+}
