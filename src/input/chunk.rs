@@ -104,14 +104,25 @@ pub fn plan_chunks(
             anchor_buf.resize(ANCHOR_WINDOW, 0);
             let n = read_full_at(file, &mut anchor_buf, start)?;
             let mut off = 0usize;
-            // Only whole lines inside the window are considered.
-            while let Some(nl) = memchr::memchr(b'\n', &anchor_buf[off..n]) {
-                let line = &anchor_buf[off..off + nl];
-                if is_start(line.strip_suffix(b"\r").unwrap_or(line)) {
-                    start += off as u64;
+            let mut found = false;
+            // Only whole lines inside the window are considered (and a last line without `\n`).
+            while off < n {
+                let nl = memchr::memchr(b'\n', &anchor_buf[off..n]);
+                if nl.is_none() && n == ANCHOR_WINDOW {
                     break;
                 }
-                off += nl + 1;
+                let end = nl.map_or(n, |i| off + i);
+                let line = &anchor_buf[off..end];
+                if is_start(line.strip_suffix(b"\r").unwrap_or(line)) {
+                    start += off as u64;
+                    found = true;
+                    break;
+                }
+                off = end + 1;
+            }
+            if !found && n < ANCHOR_WINDOW {
+                // No event starts between here and the end: the rest belongs to the last chunk.
+                break;
             }
         }
         if start >= len {

@@ -1,0 +1,401 @@
+//! The ingest driver end to end: detection across a folder of every format, line accounting,
+//! compression, zones and years, and results that do not depend on chunking or threads.
+
+mod common;
+
+use common::{Recorder, assert_accounted, run};
+use pmtrace::format::{self, Parsed};
+use pmtrace::ingest::{FormatRule, FormatRules, IngestOptions};
+use pmtrace::time::{Timestamp, ZoneRule, ZoneRules, days_from_civil};
+use proptest::prelude::*;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+fn opts() -> IngestOptions {
+    IngestOptions::default()
+}
+
+/// Each format's samples, written as a file of their own, in one folder.
+fn write_format_folder(dir: &Path) {
+    for f in format::ALL {
+        let text: String = f.samples.iter().map(|s| format!("{}\n", s.line)).collect();
+        fs::write(dir.join(format!("{}.log", f.name)), text).unwrap();
+    }
+}
+
+#[test]
+fn detects_every_format_in_a_mixed_folder_and_accounts_for_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write_format_folder(dir.path());
+    let results = run(&[dir.path()], &opts());
+    assert_eq!(results.len(), format::ALL.len());
+    for r in &results {
+        assert_accounted(r);
+        let expected = Path::new(&r.summary.path)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy();
+        assert_eq!(r.summary.format, expected, "{}", r.summary.path);
+        assert_eq!(r.summary.unparsed_lines, 0, "{}", r.summary.path);
+        assert!(r.summary.first_ts.is_some());
+        assert!(r.error.is_none());
+    }
+}
+
+#[test]
+fn accounting_holds_for_odd_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let access = r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326 "-" "x""#;
+    let mut content = Vec::new();
+    content.extend_from_slice(b"\n\n");
+    content.extend_from_slice(format!("{access}\r\n").as_bytes());
+    content.extend_from_slice(b"garbage \xff\xfe\x00 line\n");
+    content.extend_from_slice(b"   \t \n");
+    content.extend_from_slice(format!("{access}\n").as_bytes());
+    content.extend_from_slice(&vec![b'z'; (1 << 20) + 100]);
+    content.extend_from_slice(b"\n");
+    content.extend_from_slice(access.as_bytes()); // no final newline
+    let path = dir.path().join("odd.log");
+    fs::write(&path, &content).unwrap();
+    for chunk in [1u64, 7, 64, 1 << 20] {
+        let o = IngestOptions {
+            chunk_size: chunk,
+            ..opts()
+        };
+        let r = &run(&[&path], &o)[0];
+        assert_accounted(r);
+        let s = &r.summary;
+        assert_eq!(s.format, "combined");
+        assert_eq!(
+            (s.lines, s.events, s.blank_lines, s.unparsed_lines),
+            (8, 3, 3, 2),
+            "chunk {chunk}"
+        );
+        assert_eq!(s.truncated_lines, 1);
+        assert_eq!(s.skipped_bytes, 100);
+    }
+}
+
+#[test]
+fn empty_and_unknown_files_are_reported_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("empty.log"), b"").unwrap();
+    fs::write(
+        dir.path().join("README"),
+        b"This is not a log.\nNeither is this.\n",
+    )
+    .unwrap();
+    let results = run(&[dir.path()], &opts());
+    let by_name = |n: &str| {
+        results
+            .iter()
+            .find(|r| r.summary.path.ends_with(n))
+            .unwrap()
+    };
+    let empty = by_name("empty.log");
+    assert_eq!(
+        (empty.summary.format.as_str(), empty.summary.lines),
+        ("unknown", 0)
+    );
+    let readme = by_name("README");
+    assert_eq!(
+        (
+            readme.summary.format.as_str(),
+            readme.summary.unparsed_lines
+        ),
+        ("unknown", 2)
+    );
+    results.iter().for_each(assert_accounted);
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn access_lines(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "10.0.{}.{} - - [14/Nov/2024:14:{:02}:{:02} +0000] \"GET /item/{i} HTTP/1.1\" {} 512 \"-\" \"t\" 0.0{:02} 0.001\n",
+                i / 250,
+                i % 250,
+                (i / 60) % 60,
+                i % 60,
+                if i % 17 == 0 { 503 } else { 200 },
+                i % 100
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn compressed_inputs_match_plain_and_truncation_keeps_what_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = access_lines(3000);
+    let plain = dir.path().join("access.log");
+    fs::write(&plain, &text).unwrap();
+    fs::write(dir.path().join("access.log.1.gz"), gzip(text.as_bytes())).unwrap();
+    fs::write(
+        dir.path().join("access.log.2.zst"),
+        zstd::encode_all(text.as_bytes(), 3).unwrap(),
+    )
+    .unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(text.as_bytes()).unwrap();
+    fs::write(dir.path().join("access.log.3.bz2"), bz.finish().unwrap()).unwrap();
+    // A gzip file cut in half: the first part still reads, and the error names it.
+    let gz = gzip(text.as_bytes());
+    fs::write(dir.path().join("cut.log.gz"), &gz[..gz.len() / 2]).unwrap();
+
+    let results = run(&[dir.path()], &opts());
+    let order: Vec<&str> = results.iter().map(|r| r.summary.compression).collect();
+    // The rotated family reads oldest first.
+    assert_eq!(order, vec!["bzip2", "zstd", "gzip", "none", "gzip"]);
+    let reference = &results[3];
+    assert_eq!(reference.summary.events, 3000);
+    for r in &results[..3] {
+        assert_accounted(r);
+        assert_eq!(r.sink.events, reference.sink.events, "{}", r.summary.path);
+        assert_eq!(r.summary.format, "nginx_timed");
+    }
+    let cut = &results[4];
+    assert_accounted(cut);
+    assert!(cut.opened);
+    assert!(
+        cut.summary.events > 100 && cut.summary.events < 3000,
+        "{:?}",
+        cut.summary
+    );
+    let err = cut.error.as_deref().expect("truncation is reported");
+    assert!(err.contains("gzip stream is damaged"), "{err}");
+}
+
+#[test]
+fn zones_apply_by_glob_and_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "2024-07-01 12:00:00,000 ERROR boom\n";
+    fs::write(dir.path().join("berlin-app.log"), line).unwrap();
+    fs::write(dir.path().join("utc-app.log"), line).unwrap();
+    fs::write(
+        dir.path().join("stated.log"),
+        "2024-07-01T12:00:00+02:00 ERROR boom\n",
+    )
+    .unwrap();
+    let o = IngestOptions {
+        zones: ZoneRules::new(vec![ZoneRule::parse("berlin-*=Europe/Berlin").unwrap()]),
+        formats: FormatRules::new(vec![FormatRule::parse("generic").unwrap()]),
+        ..opts()
+    };
+    let results = run(&[dir.path()], &o);
+    let get = |n: &str| {
+        &results
+            .iter()
+            .find(|r| r.summary.path.ends_with(n))
+            .unwrap()
+            .summary
+    };
+    assert_eq!(
+        get("berlin-app.log").first_ts.as_deref(),
+        Some("2024-07-01T10:00:00Z")
+    );
+    assert_eq!(
+        get("berlin-app.log").assumed_tz.as_deref(),
+        Some("Europe/Berlin")
+    );
+    assert_eq!(
+        get("utc-app.log").first_ts.as_deref(),
+        Some("2024-07-01T12:00:00Z")
+    );
+    assert_eq!(get("utc-app.log").assumed_tz.as_deref(), Some("UTC"));
+    // A line that states its offset assumes nothing.
+    assert_eq!(
+        get("stated.log").first_ts.as_deref(),
+        Some("2024-07-01T10:00:00Z")
+    );
+    assert_eq!(get("stated.log").assumed_tz, None);
+}
+
+/// A yearless format: the generic fallback reads BSD syslog timestamps without a year.
+#[test]
+fn yearless_lines_cross_new_year_counting_back_from_mtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messages");
+    let text =
+        "Dec 31 23:59:58 web1 app: last of the year\nJan  1 00:00:03 web1 app: first of the next\n";
+    fs::write(&path, text).unwrap();
+    let mtime = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs((days_from_civil(2025, 1, 2) * 86_400) as u64);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let o = IngestOptions {
+        formats: FormatRules::new(vec![FormatRule::parse("generic").unwrap()]),
+        ..opts()
+    };
+    for chunk in [1u64, 1 << 20] {
+        let r = &run(
+            &[&path],
+            &IngestOptions {
+                chunk_size: chunk,
+                ..o.clone()
+            },
+        )[0];
+        assert_eq!(r.summary.first_ts.as_deref(), Some("2024-12-31T23:59:58Z"));
+        assert_eq!(r.summary.last_ts.as_deref(), Some("2025-01-01T00:00:03Z"));
+    }
+}
+
+#[test]
+fn multiline_events_keep_their_continuations_across_chunk_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..200 {
+        text.push_str(&format!(
+            "2024-11-14 14:02:{:02},000 ERROR request {i} failed\n",
+            i % 60
+        ));
+        for j in 0..(i % 7) {
+            text.push_str(&format!("\tat com.example.Frame{j}.call(Frame.java:{j})\n"));
+        }
+    }
+    let path = dir.path().join("app.log");
+    fs::write(&path, &text).unwrap();
+    let o = IngestOptions {
+        formats: FormatRules::new(vec![FormatRule::parse("generic").unwrap()]),
+        ..opts()
+    };
+    let reference = &run(
+        &[&path],
+        &IngestOptions {
+            chunk_size: 1 << 30,
+            ..o.clone()
+        },
+    )[0];
+    for chunk in [1u64, 50, 333, 4096] {
+        let r = &run(
+            &[&path],
+            &IngestOptions {
+                chunk_size: chunk,
+                ..o.clone()
+            },
+        )[0];
+        assert_accounted(r);
+        assert_eq!(r.summary, reference.summary, "chunk {chunk}");
+        assert_eq!(r.sink.events, reference.sink.events, "chunk {chunk}");
+        assert_eq!(
+            r.sink.continuations, reference.sink.continuations,
+            "chunk {chunk}"
+        );
+    }
+    assert_eq!(reference.summary.unparsed_lines, 0);
+}
+
+/// Lines drawn from every format's samples plus noise, for the property test.
+fn line_pool() -> Vec<String> {
+    let mut pool: Vec<String> = format::ALL
+        .iter()
+        .chain([&format::FALLBACK])
+        .flat_map(|f| f.samples.iter().map(|s| s.line.to_string()))
+        .collect();
+    pool.extend(
+        [
+            "",
+            "   ",
+            "\tat x.y(Z.java:1)",
+            "garbage",
+            "Caused by: java.io.IOException",
+        ]
+        .map(String::from),
+    );
+    pool
+}
+
+fn run_text(
+    text: &[u8],
+    chunk: u64,
+    threads: usize,
+    forced: Option<&str>,
+) -> pmtrace::ingest::FileResult<Recorder> {
+    let dir = tempfile::tempdir().unwrap();
+    run_in(dir.path(), text, chunk, threads, forced)
+}
+
+fn run_in(
+    dir: &Path,
+    text: &[u8],
+    chunk: u64,
+    threads: usize,
+    forced: Option<&str>,
+) -> pmtrace::ingest::FileResult<Recorder> {
+    let path = dir.join("input.log");
+    fs::write(&path, text).unwrap();
+    let o = IngestOptions {
+        chunk_size: chunk,
+        threads,
+        formats: FormatRules::new(
+            forced
+                .map(|f| FormatRule::parse(f).unwrap())
+                .into_iter()
+                .collect(),
+        ),
+        ..opts()
+    };
+    run(&[&path], &o).pop().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Chunk size and thread count never change the events, their order, or the accounting.
+    #[test]
+    fn chunking_and_threads_never_change_results(
+        picks in prop::collection::vec(0usize..1000, 0..120),
+        chunk in 1u64..2000,
+        threads in 1usize..5,
+        format_pick in 0usize..100,
+    ) {
+        let pool = line_pool();
+        let text: String = picks.iter().map(|i| format!("{}\n", pool[i % pool.len()])).collect();
+        let names: Vec<&str> = format::ALL.iter().map(|f| f.name).chain([format::FALLBACK.name]).collect();
+        // Sometimes detect, sometimes force a format so every parser meets every line.
+        let forced = (format_pick % 3 != 0).then(|| names[format_pick % names.len()]);
+        let dir = tempfile::tempdir().unwrap();
+        let reference = run_in(dir.path(), text.as_bytes(), 1 << 30, 1, forced);
+        let r = run_in(dir.path(), text.as_bytes(), chunk, threads, forced);
+        assert_accounted(&r);
+        prop_assert_eq!(&r.summary, &reference.summary);
+        prop_assert_eq!(&r.sink.events, &reference.sink.events);
+        prop_assert_eq!(&r.sink.continuations, &reference.sink.continuations);
+    }
+
+    /// Any bytes at all: no panic, and every line accounted for.
+    #[test]
+    fn arbitrary_bytes_are_accounted(bytes in prop::collection::vec(any::<u8>(), 0..4000), chunk in 1u64..600) {
+        let r = run_text(&bytes, chunk, 2, None);
+        assert_accounted(&r);
+        let newlines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        let expected = newlines + u64::from(!bytes.is_empty() && bytes.last() != Some(&b'\n'));
+        prop_assert_eq!(r.summary.lines, expected);
+    }
+}
+
+#[test]
+fn sample_times_are_monotonic_within_generated_access_log() {
+    let text = access_lines(500);
+    let r = run_text(text.as_bytes(), 512, 2, None);
+    let times: Vec<Timestamp> = r.sink.events.iter().filter_map(|e| e.time).collect();
+    assert_eq!(times.len(), 500);
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    // Lines parse to the format that detection chose.
+    let f = format::by_name(&r.summary.format).unwrap();
+    assert!(matches!(
+        (f.parse)(text.lines().next().unwrap().as_bytes()),
+        Parsed::Event(_)
+    ));
+}
