@@ -399,3 +399,25 @@ fn sample_times_are_monotonic_within_generated_access_log() {
         Parsed::Event(_)
     ));
 }
+
+#[test]
+fn rotated_member_that_detection_cannot_read_takes_the_family_format() {
+    let dir = tempfile::tempdir().unwrap();
+    // The older rotation starts deep inside a stack trace: no event in its sample at all.
+    let mut older = "\tat com.example.Frame.call(Frame.java:1)\n".repeat(1500);
+    older.push_str("2024-11-14 14:00:00,000 ERROR after the trace\n");
+    fs::write(dir.path().join("app.log.1"), older).unwrap();
+    fs::write(
+        dir.path().join("app.log"),
+        "2024-11-14 15:00:00,000 INFO fine\n",
+    )
+    .unwrap();
+    let results = run(&[dir.path()], &opts());
+    assert_eq!(
+        results[0].summary.path,
+        dir.path().join("app.log.1").to_string_lossy()
+    );
+    assert_eq!(results[0].summary.format, results[1].summary.format);
+    assert_eq!(results[0].summary.events, 1);
+    results.iter().for_each(assert_accounted);
+}

@@ -6,8 +6,9 @@
 //! [`partial::ChunkPartial`] (counts plus the sink's state) and partials merge in file order,
 //! associatively, so the result does not depend on chunk size or thread count.
 
-mod file;
+mod open;
 pub mod partial;
+mod read;
 mod rules;
 
 pub use rules::{FormatRule, FormatRules};
@@ -141,10 +142,19 @@ pub fn ingest<S: EventSink>(
         .sum();
     let progress = Progress::new(total, opts.progress);
     let run = || {
+        let mut opened: Vec<std::io::Result<open::Opened>> = files
+            .par_iter()
+            .map(|input| open::open(input, opts))
+            .collect();
+        open::share_family_formats(files, &mut opened);
         files
             .par_iter()
+            .zip(opened)
             .enumerate()
-            .map(|(index, input)| file::ingest_file(index, input, opts, make_sink, &progress))
+            .map(|(index, (input, opened))| match opened {
+                Ok(o) => read::read(index, input, o, opts.chunk_size, make_sink, &progress),
+                Err(e) => unreadable(index, input, &e, make_sink),
+            })
             .collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
@@ -156,4 +166,26 @@ pub fn ingest<S: EventSink>(
     };
     progress.finish();
     results
+}
+
+/// The result for an input that could not be opened: nothing counted, the reason kept.
+fn unreadable<S>(
+    index: usize,
+    input: &InputFile,
+    error: &std::io::Error,
+    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
+) -> FileResult<S> {
+    let detection = crate::format::Detection {
+        format: None,
+        confidence: 0.0,
+        forced: false,
+    };
+    let mut summary = read::summarize(input, &detection, crate::input::Compression::None);
+    summary.format = "unreadable".to_string();
+    FileResult {
+        summary,
+        sink: make_sink(&read::context_for(index, input, None)),
+        error: Some(crate::input::io_message(error)),
+        opened: false,
+    }
 }

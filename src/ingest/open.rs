@@ -1,0 +1,153 @@
+//! Opening an input and deciding how to read it: its compression (by magic bytes), its format
+//! (forced by `--log-format`, or detected on a sample of its first lines), its assumed zone and
+//! modification time. Runs for every input before any is parsed, so that rotated families can
+//! share one format.
+
+use super::IngestOptions;
+use crate::format::{self, Detection, Format, detect::score};
+use crate::input::{Compression, InputFile, InputPath, RangeReader};
+use crate::time::{Timestamp, Zone};
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// Where the bytes of an opened input come from.
+pub enum Bytes {
+    /// A regular file: read by position, possibly by several threads at once.
+    File { file: File, len: u64 },
+    /// A pipe: read once. `sample` holds the decoded bytes detection consumed; they are
+    /// replayed in front of `rest`.
+    Stream {
+        sample: Vec<u8>,
+        rest: Box<dyn Read + Send>,
+    },
+}
+
+/// An input ready to be read.
+pub struct Opened {
+    pub bytes: Bytes,
+    pub compression: Compression,
+    pub detection: Detection,
+    pub zone: Zone,
+    pub mtime: Timestamp,
+}
+
+/// `sample` cut after its last newline, unless it has none (a one-line file).
+pub fn whole_lines(sample: &[u8]) -> &[u8] {
+    match memchr::memrchr(b'\n', sample) {
+        Some(i) => &sample[..=i],
+        None => sample,
+    }
+}
+
+/// The decoded first bytes of a plain or compressed file, for detection.
+fn file_sample(file: &File, len: u64, compression: Compression) -> io::Result<Vec<u8>> {
+    let mut decoded = compression.decoder(RangeReader::new(file, 0..len))?;
+    let mut head = Vec::new();
+    // A damaged stream is still detected on whatever decoded before the damage.
+    let _ = decoded
+        .by_ref()
+        .take(format::detect::SAMPLE_BYTES as u64)
+        .read_to_end(&mut head);
+    Ok(head)
+}
+
+fn choose_format(input: &InputFile, opts: &IngestOptions, sample: &[u8]) -> Detection {
+    match opts.formats.format_for(&input.display) {
+        Some(f) => Detection::forced(f),
+        None => format::detect(whole_lines(sample)),
+    }
+}
+
+fn modified(file: &File) -> Option<Timestamp> {
+    let t = file.metadata().ok()?.modified().ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(Timestamp::from_unix_seconds(d.as_secs() as i64, 0))
+}
+
+/// Opens `input`, recognises its compression and chooses its format.
+pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
+    let zone = opts.zones.zone_for(Path::new(&input.display));
+    let stream = |raw: Box<dyn Read + Send>| -> io::Result<Opened> {
+        let mut raw = io::BufReader::with_capacity(1 << 20, raw);
+        let compression = Compression::sniff(io::BufRead::fill_buf(&mut raw)?);
+        let mut rest = compression.decoder(raw)?;
+        let mut sample = Vec::new();
+        rest.by_ref()
+            .take(format::detect::SAMPLE_BYTES as u64)
+            .read_to_end(&mut sample)?;
+        Ok(Opened {
+            detection: choose_format(input, opts, &sample),
+            bytes: Bytes::Stream { sample, rest },
+            compression,
+            zone: zone.clone(),
+            mtime: opts.now,
+        })
+    };
+    match &input.path {
+        InputPath::File(path) => {
+            let file = File::open(path)?;
+            let len = file.metadata()?.len();
+            let mut magic = [0u8; 4];
+            let n = file.read_at(&mut magic, 0)?;
+            let compression = Compression::sniff(&magic[..n]);
+            let sample = file_sample(&file, len, compression)?;
+            Ok(Opened {
+                detection: choose_format(input, opts, &sample),
+                mtime: modified(&file).unwrap_or(opts.now),
+                bytes: Bytes::File { file, len },
+                compression,
+                zone,
+            })
+        }
+        InputPath::Stdin => stream(Box::new(io::stdin())),
+        InputPath::Stream(path) => stream(Box::new(File::open(path)?)),
+    }
+}
+
+impl Opened {
+    /// How well `format` reads this input's sample (0–1).
+    fn confidence_of(&self, format: &Format) -> f64 {
+        let sample = match &self.bytes {
+            Bytes::File { file, len } => {
+                file_sample(file, *len, self.compression).unwrap_or_default()
+            }
+            Bytes::Stream { sample, .. } => sample.clone(),
+        };
+        let whole = whole_lines(&sample);
+        let lines: Vec<&[u8]> = whole
+            .split(|c| *c == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .take(format::detect::SAMPLE_LINES)
+            .collect();
+        score(format, &lines).0
+    }
+}
+
+/// Members of a rotated family that detection could not read on their own (a rotation that
+/// starts inside a long stack trace, say) take the format the rest of the family was read as.
+pub fn share_family_formats(inputs: &[InputFile], opened: &mut [io::Result<Opened>]) {
+    for i in 0..inputs.len() {
+        let needs = matches!(&opened[i], Ok(o) if o.detection.format.is_none());
+        if !needs {
+            continue;
+        }
+        let family = &inputs[i].family;
+        let best = inputs
+            .iter()
+            .zip(opened.iter())
+            .filter(|(input, _)| input.family == *family)
+            .filter_map(|(_, o)| o.as_ref().ok())
+            .filter_map(|o| o.detection.format.map(|f| (f, o.detection.confidence)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let (Some((format, _)), Ok(o)) = (best, &mut opened[i]) {
+            let confidence = o.confidence_of(format);
+            o.detection = Detection {
+                format: Some(format),
+                confidence,
+                forced: false,
+            };
+        }
+    }
+}

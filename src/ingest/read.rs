@@ -1,0 +1,248 @@
+//! Parsing an opened input: a plain file in parallel newline-aligned chunks, a compressed file
+//! or a pipe as one stream. Yearless formats get their years from a first pass (see
+//! `time::year`) before the lines are parsed.
+
+use super::open::{Bytes, Opened, whole_lines};
+use super::partial::{ChunkPartial, ChunkSetup, parse_chunk};
+use super::{EventSink, FileContext, FileResult, InputSummary};
+use crate::format::{Detection, Format, Parsed};
+use crate::input::{Compression, InputFile, RangeReader, for_each_line, io_message, plan_chunks};
+use crate::progress::{CountingReader, Progress};
+use crate::time::year::{YearScan, chunk_start_years};
+use crate::time::{LineTime, Timestamp, ZoneConverter};
+use rayon::prelude::*;
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, Read};
+use std::sync::Mutex;
+
+thread_local! {
+    /// Each worker's line buffer, reused across chunks so reading allocates once per thread.
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's line buffer, or a fresh one if it is already in use (a worker
+/// that picked up a nested task while waiting).
+fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => f(&mut buf),
+        Err(_) => f(&mut Vec::new()),
+    })
+}
+
+/// Whether a line starts an event with its own time: where a chunk may begin.
+fn starts_event(format: &Format, line: &[u8]) -> bool {
+    matches!((format.parse)(line), Parsed::Event(e) if e.time.is_some())
+}
+
+/// Scans lines for the wall-clock positions of their yearless timestamps.
+fn year_scan(format: &Format, reader: impl Read) -> YearScan {
+    let mut scan = YearScan::default();
+    with_buffer(|buf| {
+        let _ = for_each_line(reader, buf, |line, _| {
+            if let Parsed::Event(e) = (format.parse)(line)
+                && let Some(LineTime::Civil(c)) = e.time
+                && c.year.is_none()
+                && c.is_valid()
+            {
+                scan.observe(&c);
+            }
+        });
+    });
+    scan
+}
+
+pub fn context_for(
+    index: usize,
+    input: &InputFile,
+    format: Option<&'static Format>,
+) -> FileContext {
+    FileContext {
+        index,
+        display: input.display.clone(),
+        format,
+        source: format.map(|f| f.source),
+    }
+}
+
+/// Parses an opened input.
+pub fn read<S: EventSink>(
+    index: usize,
+    input: &InputFile,
+    opened: Opened,
+    chunk_size: u64,
+    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
+    progress: &Progress,
+) -> FileResult<S> {
+    let format = opened.detection.format;
+    let context = context_for(index, input, format);
+    let setup = |start_year| ChunkSetup {
+        format,
+        context: &context,
+        converter: ZoneConverter::new(opened.zone.clone()),
+        start_year,
+    };
+    let yearless = format.filter(|f| f.yearless);
+    let (partial, error) = match opened.bytes {
+        Bytes::File { ref file, len } if opened.compression == Compression::None => read_chunks(
+            file,
+            len,
+            chunk_size,
+            opened.mtime,
+            &context,
+            setup,
+            make_sink,
+            progress,
+        ),
+        Bytes::File { ref file, len } => {
+            let compression = opened.compression;
+            let decoded = |counted: bool| {
+                let raw = RangeReader::new(file, 0..len);
+                if counted {
+                    compression.decoder(CountingReader {
+                        inner: raw,
+                        progress,
+                    })
+                } else {
+                    compression.decoder(raw)
+                }
+            };
+            // Years need a first pass over the decoded stream.
+            let start_year = match (yearless, decoded(false)) {
+                (Some(f), Ok(d)) => Some(chunk_start_years(&[year_scan(f, d)], opened.mtime)[0]),
+                _ => None,
+            };
+            match decoded(true) {
+                Ok(d) => {
+                    let (p, result) = with_buffer(|buf| {
+                        parse_chunk(d, buf, setup(start_year), make_sink(&context))
+                    });
+                    let error = result.err().map(|e| {
+                        format!(
+                            "{} stream is damaged after {} lines: {} (kept what was read before it)",
+                            compression.as_str(),
+                            p.lines,
+                            io_message(&e)
+                        )
+                    });
+                    (p, error)
+                }
+                Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
+            }
+        }
+        Bytes::Stream { sample, rest } => {
+            // A pipe cannot be read twice: the year comes from the sample and "now".
+            let start_year = yearless
+                .map(|f| chunk_start_years(&[year_scan(f, whole_lines(&sample))], opened.mtime)[0]);
+            let reader = io::Cursor::new(sample).chain(rest);
+            let (p, result) =
+                with_buffer(|buf| parse_chunk(reader, buf, setup(start_year), make_sink(&context)));
+            (
+                p,
+                result
+                    .err()
+                    .map(|e| format!("stopped reading: {}", io_message(&e))),
+            )
+        }
+    };
+    let partial = partial.finish();
+    let mut summary = summarize(input, &opened.detection, opened.compression);
+    summary.lines = partial.lines;
+    summary.events = partial.events;
+    summary.continuation_lines = partial.continuation_lines;
+    summary.unparsed_lines = partial.unparsed_lines;
+    summary.blank_lines = partial.blank_lines;
+    summary.first_ts = partial.first_ts.map(|t| t.to_string());
+    summary.last_ts = partial.last_ts.map(|t| t.to_string());
+    summary.assumed_tz = partial.used_assumed_zone.then(|| opened.zone.name());
+    summary.truncated_lines = partial.truncated_lines;
+    summary.skipped_bytes = partial.skipped_bytes;
+    debug_assert_eq!(
+        summary.lines,
+        summary.events + summary.continuation_lines + summary.unparsed_lines + summary.blank_lines
+    );
+    FileResult {
+        summary,
+        sink: partial.sink,
+        error,
+        opened: true,
+    }
+}
+
+/// A plain file: planned chunks parsed in parallel, merged in order.
+#[allow(clippy::too_many_arguments)]
+fn read_chunks<'c, S: EventSink>(
+    file: &File,
+    len: u64,
+    chunk_size: u64,
+    mtime: Timestamp,
+    context: &'c FileContext,
+    setup: impl Fn(Option<i32>) -> ChunkSetup<'c> + Sync,
+    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
+    progress: &Progress,
+) -> (ChunkPartial<S>, Option<String>) {
+    let format = context.format;
+    let anchor = format.map(|f| move |line: &[u8]| starts_event(f, line));
+    let anchor_ref = anchor.as_ref().map(|a| a as &dyn Fn(&[u8]) -> bool);
+    let chunks = match plan_chunks(file, len, chunk_size, anchor_ref) {
+        Ok(c) => c,
+        Err(e) => return (ChunkPartial::new(make_sink(context)), Some(io_message(&e))),
+    };
+    let start_years: Vec<Option<i32>> = match format.filter(|f| f.yearless) {
+        Some(f) => {
+            let scans: Vec<YearScan> = chunks
+                .par_iter()
+                .map(|r| year_scan(f, RangeReader::new(file, r.clone())))
+                .collect();
+            chunk_start_years(&scans, mtime)
+                .into_iter()
+                .map(Some)
+                .collect()
+        }
+        None => vec![None; chunks.len()],
+    };
+    let first_error = Mutex::new(None::<io::Error>);
+    let merged = chunks
+        .par_iter()
+        .zip(start_years)
+        .map(|(range, start_year)| {
+            let reader = CountingReader {
+                inner: RangeReader::new(file, range.clone()),
+                progress,
+            };
+            let (partial, result) =
+                with_buffer(|buf| parse_chunk(reader, buf, setup(start_year), make_sink(context)));
+            if let Err(e) = result {
+                first_error.lock().expect("not poisoned").get_or_insert(e);
+            }
+            partial
+        })
+        .reduce_with(ChunkPartial::merge)
+        .unwrap_or_else(|| ChunkPartial::new(make_sink(context)));
+    let error = first_error.into_inner().expect("not poisoned");
+    (merged, error.map(|e| io_message(&e)))
+}
+
+pub fn summarize(
+    input: &InputFile,
+    detection: &Detection,
+    compression: Compression,
+) -> InputSummary {
+    InputSummary {
+        path: input.display.clone(),
+        format: detection.format.map_or("unknown", |f| f.name).to_string(),
+        confidence: (detection.confidence * 100.0).round() / 100.0,
+        source: detection.format.map(|f| f.source),
+        compression: compression.as_str(),
+        lines: 0,
+        events: 0,
+        continuation_lines: 0,
+        unparsed_lines: 0,
+        blank_lines: 0,
+        first_ts: None,
+        last_ts: None,
+        assumed_tz: None,
+        truncated_lines: 0,
+        skipped_bytes: 0,
+    }
+}
