@@ -5,7 +5,7 @@ use crate::ingest::{self, FormatRule, FormatRules, IngestOptions};
 use crate::input::{self, InputFile};
 use crate::report;
 use crate::time::{ZoneRule, ZoneRules};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -75,6 +75,10 @@ struct RunArgs {
     #[arg(long, short = 'q')]
     quiet: bool,
 
+    /// Also show the first N lines of each file that its format did not read, with line numbers.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    show_unparsed: usize,
+
     /// Size in bytes of the chunks files are cut into for parallel reading.
     #[arg(long, hide = true, default_value_t = input::DEFAULT_CHUNK)]
     chunk_size: u64,
@@ -92,7 +96,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let command = Cli::command().mut_subcommand("formats", |c| c.after_long_help(format_list()));
+    let cli = match command
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -125,7 +133,8 @@ fn formats(args: RunArgs) -> u8 {
         progress: !args.quiet,
         now: ingest::now(),
     };
-    let results = ingest::ingest(&files, &opts, &|_| ());
+    let limit = args.show_unparsed;
+    let results = ingest::ingest(&files, &opts, &|_| ingest::UnparsedSamples::new(limit));
     let mut opened = 0;
     for r in &results {
         if let Some(e) = &r.error {
@@ -144,13 +153,18 @@ fn formats(args: RunArgs) -> u8 {
             );
         }
     }
+    let unparsed: Vec<(String, ingest::UnparsedSamples)> = results
+        .iter()
+        .filter(|r| !r.sink.lines.is_empty())
+        .map(|r| (r.summary.path.clone(), r.sink.clone()))
+        .collect();
     let summaries: Vec<_> = results.into_iter().map(|r| r.summary).collect();
     let readable: Vec<_> = summaries
         .iter()
         .filter(|s| s.format != "unreadable")
         .cloned()
         .collect();
-    if write_output(args.format, &readable).is_err() {
+    if write_output(args.format, &readable, &unparsed).is_err() {
         // stdout closed early (`| head`): nothing more to say, and not an error of ours.
         return if opened > 0 { EXIT_OK } else { EXIT_NO_INPUT };
     }
@@ -163,14 +177,39 @@ fn formats(args: RunArgs) -> u8 {
     EXIT_OK
 }
 
-fn write_output(format: OutputFormat, inputs: &[ingest::InputSummary]) -> io::Result<()> {
+fn write_output(
+    format: OutputFormat,
+    inputs: &[ingest::InputSummary],
+    unparsed: &[(String, ingest::UnparsedSamples)],
+) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match format {
-        OutputFormat::Json => report::inputs::write_json(&mut out, inputs)?,
-        OutputFormat::Text => report::inputs::write_text(&mut out, inputs)?,
+        OutputFormat::Json => {
+            report::inputs::write_json(&mut out, inputs)?;
+            // The JSON contract stays as documented; the samples are diagnostics for stderr.
+            report::inputs::write_unparsed(&mut io::stderr().lock(), unparsed)?;
+        }
+        OutputFormat::Text => {
+            report::inputs::write_text(&mut out, inputs)?;
+            report::inputs::write_unparsed(&mut out, unparsed)?;
+        }
     }
     out.flush()
+}
+
+/// The known formats, for `pmtrace formats --help`.
+fn format_list() -> String {
+    let mut s = String::from("Formats (for --log-format):\n");
+    for f in crate::format::ALL.iter().chain([&crate::format::FALLBACK]) {
+        s.push_str(&format!(
+            "  {} ({})\n      {}\n",
+            f.name,
+            f.source.as_str(),
+            f.description
+        ));
+    }
+    s
 }
 
 /// The files `paths` name, for tools built on the library.

@@ -155,3 +155,36 @@ fn closed_stdout_ends_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn show_unparsed_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("access.log");
+    fs::write(
+        &path,
+        format!("{ACCESS}{ACCESS}this is not a request\n{ACCESS}"),
+    )
+    .unwrap();
+    let out = pmtrace(
+        &["formats", "--show-unparsed", "5", path.to_str().unwrap()],
+        None,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{}:3: this is not a request", path.display())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn formats_help_lists_every_format() {
+    let out = pmtrace(&["formats", "--help"], None);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for f in pmtrace::format::ALL {
+        assert!(
+            stdout.contains(&format!("  {} (", f.name)),
+            "{} missing from help",
+            f.name
+        );
+    }
+}

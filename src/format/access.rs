@@ -50,7 +50,8 @@ fn common_fields(line: &[u8]) -> Option<(Event<'_>, Cursor<'_>)> {
 fn combined_fields(line: &[u8]) -> Option<(Event<'_>, Cursor<'_>)> {
     let (event, mut c) = common_fields(line)?;
     c.quoted()?;
-    c.quoted()?;
+    // The user agent is last: a line cut short inside it is still a request.
+    c.quoted_to_end()?;
     Some((event, c))
 }
 

@@ -107,6 +107,20 @@ impl<'a> Cursor<'a> {
         Some(&rest[1..i])
     }
 
+    /// Like [`Cursor::quoted`], but a field whose closing quote never comes (a line cut short)
+    /// runs to the end of the line.
+    pub fn quoted_to_end(&mut self) -> Option<&'a [u8]> {
+        if let Some(q) = self.quoted() {
+            return Some(q);
+        }
+        let rest = self.rest();
+        if rest.first() != Some(&b'"') {
+            return None;
+        }
+        self.pos = self.bytes.len();
+        Some(&rest[1..])
+    }
+
     /// A `[...]` field without the brackets. Moves past one following space.
     pub fn bracketed(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest();
@@ -217,6 +231,15 @@ mod tests {
         assert_eq!(c.number_or_dash(), Some(None));
         assert!(c.is_empty());
         assert_eq!(c.token(), None);
+    }
+
+    #[test]
+    fn unterminated_last_field_runs_to_end() {
+        let mut c = Cursor::new(br#""a" "Mozilla/5.0 (compatible"#);
+        assert_eq!(c.quoted_to_end(), Some(&b"a"[..]));
+        assert_eq!(c.quoted_to_end(), Some(&b"Mozilla/5.0 (compatible"[..]));
+        assert!(c.is_empty());
+        assert_eq!(Cursor::new(b"x").quoted_to_end(), None);
     }
 
     #[test]

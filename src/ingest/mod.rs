@@ -10,8 +10,10 @@ mod open;
 pub mod partial;
 mod read;
 mod rules;
+mod unparsed;
 
 pub use rules::{FormatRule, FormatRules};
+pub use unparsed::UnparsedSamples;
 
 use crate::format::{Event, Format, SourceKind};
 use crate::input::{DEFAULT_CHUNK, InputFile, InputPath};
@@ -35,6 +37,9 @@ pub trait EventSink: Send + Sized {
 
     /// A line continuing the previous event of the same chunk.
     fn on_continuation(&mut self, _file: &FileContext, _line: u64, _text: &[u8]) {}
+
+    /// A line the file's format does not read (not blank, not a continuation).
+    fn on_unparsed(&mut self, _file: &FileContext, _line: u64, _text: &[u8]) {}
 
     /// Appends the sink of the chunk that follows; its line indexes are offset by `later_offset`.
     fn merge(&mut self, later: Self, later_offset: u64);

@@ -134,6 +134,7 @@ pub fn parse_chunk<R: Read, S: EventSink>(
         }
         let Some(format) = format else {
             p.unparsed_lines += 1;
+            p.sink.on_unparsed(context, index, line);
             return;
         };
         match (format.parse)(line) {
@@ -164,7 +165,10 @@ pub fn parse_chunk<R: Read, S: EventSink>(
                 p.sink.on_continuation(context, index, line);
             }
             Parsed::Continuation => p.leading_orphans += 1,
-            Parsed::NotMine => p.unparsed_lines += 1,
+            Parsed::NotMine => {
+                p.unparsed_lines += 1;
+                p.sink.on_unparsed(context, index, line);
+            }
         }
     });
     let LineStats {

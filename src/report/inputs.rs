@@ -92,3 +92,28 @@ pub fn write_text(out: &mut dyn Write, inputs: &[InputSummary]) -> io::Result<()
         total(|i| i.blank_lines),
     )
 }
+
+/// The unparsed lines kept per file, as `path:line: text` (1-based line numbers).
+pub fn write_unparsed(
+    out: &mut dyn Write,
+    files: &[(String, crate::ingest::UnparsedSamples)],
+) -> io::Result<()> {
+    for (path, samples) in files {
+        writeln!(
+            out,
+            "\nUnparsed lines of {} (first {}):",
+            escape_for_terminal(path.as_bytes(), 200),
+            samples.limit
+        )?;
+        for (line, text) in &samples.lines {
+            writeln!(
+                out,
+                "{}:{}: {}",
+                escape_for_terminal(path.as_bytes(), 200),
+                line + 1,
+                escape_for_terminal(text, 300)
+            )?;
+        }
+    }
+    Ok(())
+}
