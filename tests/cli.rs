@@ -188,3 +188,22 @@ fn formats_help_lists_every_format() {
         );
     }
 }
+
+#[test]
+fn many_files_need_few_descriptors() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..300 {
+        fs::write(dir.path().join(format!("f{i}.log")), ACCESS).unwrap();
+    }
+    let script = format!(
+        "ulimit -n 64 && exec '{}' formats --format json '{}'",
+        env!("CARGO_BIN_EXE_pmtrace"),
+        dir.path().display()
+    );
+    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inputs = doc["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 300);
+    assert!(inputs.iter().all(|i| i["events"] == 1));
+}

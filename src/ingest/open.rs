@@ -10,12 +10,13 @@ use crate::time::{Timestamp, Zone};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Where the bytes of an opened input come from.
 pub enum Bytes {
-    /// A regular file: read by position, possibly by several threads at once.
-    File { file: File, len: u64 },
+    /// A regular file: read by position, possibly by several threads at once. It is opened
+    /// again to be read, so that thousands of inputs never hold thousands of descriptors.
+    File { path: PathBuf, len: u64 },
     /// A pipe: read once. `sample` holds the decoded bytes detection consumed; they are
     /// replayed in front of `rest`.
     Stream {
@@ -96,7 +97,10 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
             Ok(Opened {
                 detection: choose_format(input, opts, &sample),
                 mtime: modified(&file).unwrap_or(opts.now),
-                bytes: Bytes::File { file, len },
+                bytes: Bytes::File {
+                    path: path.clone(),
+                    len,
+                },
                 compression,
                 zone,
             })
@@ -110,9 +114,9 @@ impl Opened {
     /// How well `format` reads this input's sample (0–1).
     fn confidence_of(&self, format: &Format) -> f64 {
         let sample = match &self.bytes {
-            Bytes::File { file, len } => {
-                file_sample(file, *len, self.compression).unwrap_or_default()
-            }
+            Bytes::File { path, len } => File::open(path)
+                .and_then(|file| file_sample(&file, *len, self.compression))
+                .unwrap_or_default(),
             Bytes::Stream { sample, .. } => sample.clone(),
         };
         let whole = whole_lines(&sample);

@@ -84,52 +84,58 @@ pub fn read<S: EventSink>(
     };
     let yearless = format.filter(|f| f.yearless);
     let (partial, error) = match opened.bytes {
-        Bytes::File { ref file, len } if opened.compression == Compression::None => read_chunks(
-            file,
-            len,
-            chunk_size,
-            opened.mtime,
-            &context,
-            setup,
-            make_sink,
-            progress,
-        ),
-        Bytes::File { ref file, len } => {
-            let compression = opened.compression;
-            let decoded = |counted: bool| {
-                let raw = RangeReader::new(file, 0..len);
-                if counted {
-                    compression.decoder(CountingReader {
-                        inner: raw,
-                        progress,
-                    })
-                } else {
-                    compression.decoder(raw)
+        // Plain files are opened again here (see `Bytes::File`).
+        Bytes::File { ref path, len } => match File::open(path) {
+            Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
+            Ok(file) if opened.compression == Compression::None => read_chunks(
+                &file,
+                len,
+                chunk_size,
+                opened.mtime,
+                &context,
+                setup,
+                make_sink,
+                progress,
+            ),
+            Ok(file) => {
+                let compression = opened.compression;
+                let decoded = |counted: bool| {
+                    let raw = RangeReader::new(&file, 0..len);
+                    if counted {
+                        compression.decoder(CountingReader {
+                            inner: raw,
+                            progress,
+                        })
+                    } else {
+                        compression.decoder(raw)
+                    }
+                };
+                // Years need a first pass over the decoded stream.
+                let start_year = match (yearless, decoded(false)) {
+                    (Some(f), Ok(d)) => {
+                        Some(chunk_start_years(&[year_scan(f, d)], opened.mtime)[0])
+                    }
+                    _ => None,
+                };
+                match decoded(true) {
+                    Ok(d) => {
+                        let (p, result) = with_buffer(|buf| {
+                            parse_chunk(d, buf, setup(start_year), make_sink(&context))
+                        });
+                        let error = result.err().map(|e| {
+                            format!(
+                                "{} stream is damaged after {} lines: {} (kept what was read before it)",
+                                compression.as_str(),
+                                p.lines,
+                                io_message(&e)
+                            )
+                        });
+                        (p, error)
+                    }
+                    Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
                 }
-            };
-            // Years need a first pass over the decoded stream.
-            let start_year = match (yearless, decoded(false)) {
-                (Some(f), Ok(d)) => Some(chunk_start_years(&[year_scan(f, d)], opened.mtime)[0]),
-                _ => None,
-            };
-            match decoded(true) {
-                Ok(d) => {
-                    let (p, result) = with_buffer(|buf| {
-                        parse_chunk(d, buf, setup(start_year), make_sink(&context))
-                    });
-                    let error = result.err().map(|e| {
-                        format!(
-                            "{} stream is damaged after {} lines: {} (kept what was read before it)",
-                            compression.as_str(),
-                            p.lines,
-                            io_message(&e)
-                        )
-                    });
-                    (p, error)
-                }
-                Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
             }
-        }
+        },
         Bytes::Stream { sample, rest } => {
             // A pipe cannot be read twice: the year comes from the sample and "now".
             let start_year = yearless
