@@ -201,7 +201,12 @@ fn many_files_need_few_descriptors() {
         dir.path().display()
     );
     let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let inputs = doc["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 300);

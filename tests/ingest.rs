@@ -421,3 +421,35 @@ fn rotated_member_that_detection_cannot_read_takes_the_family_format() {
     assert_eq!(results[0].summary.events, 1);
     results.iter().for_each(assert_accounted);
 }
+
+#[test]
+fn a_thirty_megabyte_line_is_counted_once_and_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let access =
+        "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"x\"\n";
+    let huge = vec![b'A'; 30 << 20];
+    let mut with_after = Vec::new();
+    with_after.extend_from_slice(access.as_bytes());
+    with_after.extend_from_slice(&huge);
+    with_after.push(b'\n');
+    with_after.extend_from_slice(access.as_bytes());
+    fs::write(dir.path().join("middle.log"), &with_after).unwrap();
+    fs::write(dir.path().join("only.log"), &huge).unwrap();
+    let results = run(
+        &[dir.path()],
+        &IngestOptions {
+            chunk_size: 4 << 20,
+            ..opts()
+        },
+    );
+    let middle = &results[0].summary;
+    assert_eq!(
+        (middle.lines, middle.events, middle.unparsed_lines),
+        (3, 2, 1)
+    );
+    assert_eq!(middle.truncated_lines, 1);
+    assert_eq!(middle.skipped_bytes, (30 << 20) - (1 << 20));
+    let only = &results[1].summary;
+    assert_eq!((only.lines, only.format.as_str()), (1, "unknown"));
+    results.iter().for_each(assert_accounted);
+}
