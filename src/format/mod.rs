@@ -14,6 +14,8 @@ pub mod access;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod haproxy;
+mod syslog_wrap;
 
 use crate::time::{CivilTime, LineTime};
 use serde::Serialize;
@@ -222,6 +224,7 @@ pub static ALL: &[&Format] = &[
     &access::NGINX_TIMED,
     &access::APACHE_TIMED,
     &access::INGRESS_NGINX,
+    &haproxy::HAPROXY,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
