@@ -15,6 +15,7 @@ pub mod detect;
 pub mod fields;
 pub mod generic;
 pub mod haproxy;
+pub mod nginx_error;
 mod syslog_wrap;
 
 use crate::time::{CivilTime, LineTime};
@@ -224,6 +225,7 @@ pub static ALL: &[&Format] = &[
     &access::NGINX_TIMED,
     &access::APACHE_TIMED,
     &access::INGRESS_NGINX,
+    &nginx_error::NGINX_ERROR,
     &haproxy::HAPROXY,
 ];
 
