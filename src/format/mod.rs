@@ -11,6 +11,7 @@
 //! not theirs.
 
 pub mod access;
+pub mod apache_error;
 pub mod detect;
 pub mod fields;
 pub mod generic;
@@ -226,6 +227,7 @@ pub static ALL: &[&Format] = &[
     &access::APACHE_TIMED,
     &access::INGRESS_NGINX,
     &nginx_error::NGINX_ERROR,
+    &apache_error::APACHE_ERROR,
     &haproxy::HAPROXY,
 ];
 
