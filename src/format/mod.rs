@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod apache_error;
+pub mod aws_lb;
 pub mod detect;
 pub mod fields;
 pub mod generic;
@@ -229,6 +230,8 @@ pub static ALL: &[&Format] = &[
     &nginx_error::NGINX_ERROR,
     &apache_error::APACHE_ERROR,
     &haproxy::HAPROXY,
+    &aws_lb::AWS_ALB,
+    &aws_lb::AWS_ELB,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
