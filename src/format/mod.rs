@@ -11,9 +11,14 @@
 //! not theirs.
 
 pub mod access;
+pub mod apache_error;
+pub mod aws_lb;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod haproxy;
+pub mod nginx_error;
+mod syslog_wrap;
 
 use crate::time::{CivilTime, LineTime};
 use serde::Serialize;
@@ -222,6 +227,11 @@ pub static ALL: &[&Format] = &[
     &access::NGINX_TIMED,
     &access::APACHE_TIMED,
     &access::INGRESS_NGINX,
+    &nginx_error::NGINX_ERROR,
+    &apache_error::APACHE_ERROR,
+    &haproxy::HAPROXY,
+    &aws_lb::AWS_ALB,
+    &aws_lb::AWS_ELB,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
