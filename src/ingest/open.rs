@@ -4,9 +4,9 @@
 //! share one format.
 
 use super::IngestOptions;
-use crate::format::{self, Detection, Format, detect::score};
+use crate::format::{self, Detection, Format, Parsed, detect::score};
 use crate::input::{Compression, InputFile, InputPath, RangeReader};
-use crate::time::{Timestamp, Zone};
+use crate::time::{LineTime, Timestamp, Zone};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
@@ -32,6 +32,19 @@ pub struct Opened {
     pub detection: Detection,
     pub zone: Zone,
     pub mtime: Timestamp,
+    /// Whether years must be inferred: the format can lack them and the sample has such lines.
+    pub needs_years: bool,
+}
+
+/// Whether any line of the sample has a time without a year under `detection`'s format.
+fn sample_needs_years(detection: &Detection, sample: &[u8]) -> bool {
+    let Some(format) = detection.format.filter(|f| f.yearless) else {
+        return false;
+    };
+    whole_lines(sample).split(|c| *c == b'\n').any(|line| {
+        matches!((format.parse)(line), Parsed::Event(e)
+            if matches!(e.time, Some(LineTime::Civil(c)) if c.year.is_none()))
+    })
 }
 
 /// `sample` cut after its last newline, unless it has none (a one-line file).
@@ -78,8 +91,10 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
         rest.by_ref()
             .take(format::detect::SAMPLE_BYTES as u64)
             .read_to_end(&mut sample)?;
+        let detection = choose_format(input, opts, &sample);
         Ok(Opened {
-            detection: choose_format(input, opts, &sample),
+            needs_years: sample_needs_years(&detection, &sample),
+            detection,
             bytes: Bytes::Stream { sample, rest },
             compression,
             zone: zone.clone(),
@@ -94,8 +109,10 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
             let n = file.read_at(&mut magic, 0)?;
             let compression = Compression::sniff(&magic[..n]);
             let sample = file_sample(&file, len, compression)?;
+            let detection = choose_format(input, opts, &sample);
             Ok(Opened {
-                detection: choose_format(input, opts, &sample),
+                needs_years: sample_needs_years(&detection, &sample),
+                detection,
                 mtime: modified(&file).unwrap_or(opts.now),
                 bytes: Bytes::File {
                     path: path.clone(),
@@ -147,6 +164,7 @@ pub fn share_family_formats(inputs: &[InputFile], opened: &mut [io::Result<Opene
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let (Some((format, _)), Ok(o)) = (best, &mut opened[i]) {
             let confidence = o.confidence_of(format);
+            o.needs_years = format.yearless;
             o.detection = Detection {
                 format: Some(format),
                 confidence,

@@ -141,7 +141,7 @@ pub fn parse_chunk<R: Read, S: EventSink>(
             Parsed::Event(event) => {
                 let ts = match event.time {
                     Some(LineTime::Civil(mut civil)) => {
-                        if let (None, Some(tracker)) = (civil.year, years.as_mut()) {
+                        if let Some(tracker) = years.as_mut() {
                             tracker.assign(&mut civil);
                         }
                         converter.civil_to_utc(&civil)

@@ -35,14 +35,13 @@ fn starts_event(format: &Format, line: &[u8]) -> bool {
     matches!((format.parse)(line), Parsed::Event(e) if e.time.is_some())
 }
 
-/// Scans lines for the wall-clock positions of their yearless timestamps.
+/// Scans lines for the wall-clock positions of their timestamps, with or without a year.
 fn year_scan(format: &Format, reader: impl Read) -> YearScan {
     let mut scan = YearScan::default();
     with_buffer(|buf| {
         let _ = for_each_line(reader, buf, |line, _| {
             if let Parsed::Event(e) = (format.parse)(line)
                 && let Some(LineTime::Civil(c)) = e.time
-                && c.year.is_none()
                 && c.is_valid()
             {
                 scan.observe(&c);
@@ -76,13 +75,19 @@ pub fn read<S: EventSink>(
 ) -> FileResult<S> {
     let format = opened.detection.format;
     let context = context_for(index, input, format);
-    let setup = |start_year| ChunkSetup {
-        format,
-        context: &context,
-        converter: ZoneConverter::new(opened.zone.clone()),
-        start_year,
+    // Lines without a year that turn up where the sample had none take the file's year.
+    let fallback_year = opened.mtime.to_civil_utc().year;
+    let setup = |start_year| {
+        let mut converter = ZoneConverter::new(opened.zone.clone());
+        converter.default_year = fallback_year;
+        ChunkSetup {
+            format,
+            context: &context,
+            converter,
+            start_year,
+        }
     };
-    let yearless = format.filter(|f| f.yearless);
+    let yearless = format.filter(|_| opened.needs_years);
     let (partial, error) = match opened.bytes {
         // Plain files are opened again here (see `Bytes::File`).
         Bytes::File { ref path, len } => match File::open(path) {

@@ -5,6 +5,10 @@
 //! line gets the latest year that does not put it after the file's modification time; earlier
 //! lines count back from there.
 //!
+//! When the same file also has lines that do carry a year (HAProxy request lines with their
+//! accept date among syslog-stamped status lines, say), those anchor the count instead: the
+//! yearless lines get the years that keep the whole file in order with them.
+//!
 //! To stay parallel, each chunk is first scanned into a [`YearScan`] (first and last position in
 //! the year, rollovers inside it). Scans merge associatively, so [`chunk_start_years`] can give
 //! every chunk its starting year before the chunks are parsed, and a [`YearTracker`] then assigns
@@ -32,25 +36,29 @@ fn is_rollover(previous: u32, current: u32) -> bool {
     current.saturating_add(BACKWARDS_TOLERANCE) < previous
 }
 
-/// What a chunk says about the years its yearless lines span.
+/// What a chunk says about the years its lines span.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct YearScan {
     pub first: Option<u32>,
     pub last: Option<u32>,
     pub rollovers: u32,
+    /// The year at the start of the chunk implied by its last line that states a year.
+    pub anchor: Option<i32>,
 }
 
 impl YearScan {
+    /// Takes in the next line's time, with or without a year.
     pub fn observe(&mut self, c: &CivilTime) {
         let pos = position_in_year(c);
-        if let Some(last) = self.last {
-            if is_rollover(last, pos) {
-                self.rollovers += 1;
-            }
-        } else {
-            self.first = Some(pos);
+        match self.last {
+            Some(last) if is_rollover(last, pos) => self.rollovers += 1,
+            Some(_) => {}
+            None => self.first = Some(pos),
         }
         self.last = Some(pos);
+        if let Some(year) = c.year {
+            self.anchor = Some(year - self.rollovers as i32);
+        }
     }
 
     /// Combines the scan of a chunk with the scan of the chunk that follows it.
@@ -59,10 +67,12 @@ impl YearScan {
             (Some(a), Some(b)) if is_rollover(a, b) => 1,
             _ => 0,
         };
+        let before_later = (self.rollovers + boundary) as i32;
         YearScan {
             first: self.first.or(later.first),
             last: later.last.or(self.last),
             rollovers: self.rollovers + later.rollovers + boundary,
+            anchor: later.anchor.map(|y| y - before_later).or(self.anchor),
         }
     }
 }
@@ -90,7 +100,9 @@ pub fn chunk_start_years(scans: &[YearScan], mtime: Timestamp) -> Vec<i32> {
         let year = mtime.to_civil_utc().year.unwrap_or(1970);
         return vec![year; scans.len()];
     };
-    let first_year = last_line_year(last, mtime) - whole.rollovers as i32;
+    let first_year = whole
+        .anchor
+        .unwrap_or_else(|| last_line_year(last, mtime) - whole.rollovers as i32);
     let mut years = Vec::with_capacity(scans.len());
     let mut so_far = YearScan::default();
     for scan in scans {
@@ -99,6 +111,7 @@ pub fn chunk_start_years(scans: &[YearScan], mtime: Timestamp) -> Vec<i32> {
             first: scan.first,
             last: scan.first,
             rollovers: 0,
+            anchor: None,
         });
         years.push(first_year + with_first.rollovers as i32);
         so_far = so_far.merge(*scan);
@@ -121,10 +134,9 @@ impl YearTracker {
         }
     }
 
+    /// Gives a yearless time its year; a time with a year only moves the count along, as it
+    /// did in the scan.
     pub fn assign(&mut self, c: &mut CivilTime) {
-        if c.year.is_some() {
-            return;
-        }
         let pos = position_in_year(c);
         if let Some(prev) = self.previous
             && is_rollover(prev, pos)
@@ -132,7 +144,9 @@ impl YearTracker {
             self.year += 1;
         }
         self.previous = Some(pos);
-        c.year = Some(self.year);
+        if c.year.is_none() {
+            c.year = Some(self.year);
+        }
     }
 }
 
@@ -231,6 +245,32 @@ mod tests {
                 }
             }
             assert_eq!(got, reference, "split at {split}");
+        }
+    }
+
+    #[test]
+    fn dated_lines_anchor_the_yearless_ones() {
+        let mut dated = md(2, 25, 16);
+        dated.year = Some(2019);
+        let lines = [md(2, 25, 15), dated, md(2, 25, 17), md(1, 2, 0)];
+        assert_eq!(
+            chunk_start_years(&[scan(&lines)], mtime(2026, 11, 1)),
+            vec![2019]
+        );
+        for split in 0..=lines.len() {
+            let parts = [&lines[..split], &lines[split..]];
+            let scans: Vec<YearScan> = parts.iter().map(|p| scan(p)).collect();
+            let starts = chunk_start_years(&scans, mtime(2026, 11, 1));
+            let mut got = Vec::new();
+            for (part, start) in parts.iter().zip(starts) {
+                let mut t = YearTracker::new(start);
+                for c in part.iter() {
+                    let mut c = *c;
+                    t.assign(&mut c);
+                    got.push(c.year.unwrap());
+                }
+            }
+            assert_eq!(got, vec![2019, 2019, 2019, 2020], "split at {split}");
         }
     }
 
