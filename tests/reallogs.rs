@@ -1,0 +1,123 @@
+//! Real public logs (`../shared/reallogs/`, origins in its SOURCES.md): each file must be read
+//! by the right format family, with well under 1% of its lines unparsed. Skips, saying so,
+//! when that folder is absent (it is never copied into the project).
+
+mod common;
+
+use common::{assert_accounted, run};
+use pmtrace::ingest::IngestOptions;
+use std::path::PathBuf;
+
+/// (path under reallogs/, accepted formats, most unparsed lines allowed as a share of lines).
+const CASES: &[(&str, &[&str], f64)] = &[
+    // Access logs.
+    ("elastic-beats/nginx/access.log", &["combined"], 0.0),
+    ("elastic-beats/nginx/test.log", &["combined"], 0.0),
+    (
+        "elastic-beats/apache-access/test.log",
+        &["combined", "common"],
+        0.0,
+    ),
+    (
+        "elastic-examples/apache_logs/apache_logs",
+        &["combined"],
+        0.0,
+    ),
+    ("lnav/logfile_access_log.0", &["combined", "common"], 0.0),
+    (
+        "lnav/logfile_shop_access_log.0",
+        &["combined", "nginx_timed"],
+        0.01,
+    ),
+    // Web-server error logs.
+    ("elastic-beats/nginx/error.log", &["nginx_error"], 0.0),
+    (
+        "elastic-beats/apache-error/test.log",
+        &["apache_error"],
+        0.0,
+    ),
+    (
+        "elastic-beats/apache-error/ubuntu-2.2.22.log",
+        &["apache_error"],
+        0.0,
+    ),
+    (
+        "elastic-beats/apache-error/sublevel.log",
+        &["apache_error"],
+        0.0,
+    ),
+    ("loghub/Apache/Apache_2k.log", &["apache_error"], 0.0),
+    // Load balancers.
+    ("lnav/logfile_haproxy.0", &["haproxy"], 0.0),
+    ("elastic-beats/haproxy/default.log", &["haproxy"], 0.0),
+    ("elastic-beats/haproxy/haproxy.log", &["haproxy"], 0.0),
+    ("elastic-beats/haproxy/tcplog.log", &["haproxy"], 0.0),
+    (
+        "elastic-integrations/haproxy/haproxy3.2.log",
+        &["haproxy"],
+        0.0,
+    ),
+    (
+        "elastic-beats/aws-elb/application-lb-http.log",
+        &["aws_alb"],
+        0.0,
+    ),
+    (
+        "elastic-integrations/aws-elb/test-alb.log",
+        &["aws_alb"],
+        0.0,
+    ),
+    ("elastic-beats/aws-elb/elb-http.log", &["aws_elb"], 0.0),
+    ("elastic-beats/aws-elb/elb-tcp.log", &["aws_elb"], 0.0),
+];
+
+fn reallogs() -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reallogs");
+    if root.is_dir() {
+        Some(root)
+    } else {
+        eprintln!(
+            "SKIPPED: {} not found; real-log checks need ../shared beside the project",
+            root.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn real_logs_are_read_by_the_right_format() {
+    let Some(root) = reallogs() else { return };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (rel, formats, max_unparsed) in CASES {
+        let path = root.join(rel);
+        if !path.exists() {
+            failures.push(format!("{rel}: missing from ../shared/reallogs"));
+            continue;
+        }
+        let r = &run(&[&path], &IngestOptions::default())[0];
+        assert_accounted(r);
+        let s = &r.summary;
+        let share = s.unparsed_lines as f64 / s.lines.max(1) as f64;
+        if !formats.contains(&s.format.as_str()) {
+            failures.push(format!(
+                "{rel}: read as {} (expected one of {formats:?})",
+                s.format
+            ));
+        } else if share > *max_unparsed {
+            failures.push(format!(
+                "{rel}: {} of {} lines unparsed",
+                s.unparsed_lines, s.lines
+            ));
+        } else if s.events == 0 || s.first_ts.is_none() {
+            failures.push(format!("{rel}: no timed events"));
+        }
+        checked += 1;
+    }
+    eprintln!("checked {checked} real log files");
+    assert!(
+        failures.is_empty(),
+        "real-log failures:\n{}",
+        failures.join("\n")
+    );
+}
