@@ -14,6 +14,7 @@ pub mod access;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod postgres;
 
 use crate::time::{CivilTime, LineTime};
 use serde::Serialize;
@@ -222,6 +223,7 @@ pub static ALL: &[&Format] = &[
     &access::NGINX_TIMED,
     &access::APACHE_TIMED,
     &access::INGRESS_NGINX,
+    &postgres::POSTGRES,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
