@@ -14,7 +14,9 @@ pub mod access;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod json_scan;
 pub mod postgres;
+pub mod postgres_csv;
 
 use crate::time::{CivilTime, LineTime};
 use serde::Serialize;
@@ -224,6 +226,8 @@ pub static ALL: &[&Format] = &[
     &access::APACHE_TIMED,
     &access::INGRESS_NGINX,
     &postgres::POSTGRES,
+    &postgres_csv::POSTGRES_CSV,
+    &postgres_csv::POSTGRES_JSON,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
