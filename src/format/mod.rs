@@ -15,6 +15,7 @@ pub mod detect;
 pub mod fields;
 pub mod generic;
 pub mod json_scan;
+pub mod mysql;
 pub mod postgres;
 pub mod postgres_csv;
 
@@ -228,6 +229,8 @@ pub static ALL: &[&Format] = &[
     &postgres::POSTGRES,
     &postgres_csv::POSTGRES_CSV,
     &postgres_csv::POSTGRES_JSON,
+    &mysql::MYSQL_ERROR,
+    &mysql::MYSQL_SLOW,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
