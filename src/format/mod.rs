@@ -18,6 +18,7 @@ pub mod json_scan;
 pub mod mysql;
 pub mod postgres;
 pub mod postgres_csv;
+pub mod redis;
 
 use crate::time::{CivilTime, LineTime};
 use serde::Serialize;
@@ -231,6 +232,7 @@ pub static ALL: &[&Format] = &[
     &postgres_csv::POSTGRES_JSON,
     &mysql::MYSQL_ERROR,
     &mysql::MYSQL_SLOW,
+    &redis::REDIS,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
