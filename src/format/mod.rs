@@ -15,6 +15,7 @@ pub mod detect;
 pub mod fields;
 pub mod generic;
 pub mod json_scan;
+pub mod mongodb;
 pub mod mysql;
 pub mod postgres;
 pub mod postgres_csv;
@@ -233,6 +234,7 @@ pub static ALL: &[&Format] = &[
     &mysql::MYSQL_ERROR,
     &mysql::MYSQL_SLOW,
     &redis::REDIS,
+    &mongodb::MONGODB,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
