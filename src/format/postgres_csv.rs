@@ -334,3 +334,41 @@ mod tests {
         }
     }
 }
+
+/// Every database format survives arbitrary bytes and mangled samples.
+#[cfg(test)]
+mod robustness {
+    use crate::format::{Format, mongodb, mysql, postgres, redis};
+    use proptest::prelude::*;
+
+    const FORMATS: &[&Format] = &[
+        &postgres::POSTGRES,
+        &super::POSTGRES_CSV,
+        &super::POSTGRES_JSON,
+        &mysql::MYSQL_ERROR,
+        &mysql::MYSQL_SLOW,
+        &redis::REDIS,
+        &mongodb::MONGODB,
+    ];
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            for f in FORMATS {
+                let _ = (f.parse)(&bytes);
+            }
+        }
+
+        #[test]
+        fn mangled_samples(pick in 0usize..64, at in 0usize..400, byte in any::<u8>(), cut in 0usize..400) {
+            let all: Vec<&str> = FORMATS.iter().flat_map(|f| f.samples.iter().map(|s| s.line)).collect();
+            let mut line = all[pick % all.len()].as_bytes().to_vec();
+            let at = at % (line.len() + 1);
+            line.insert(at, byte);
+            line.truncate(cut.max(at));
+            for f in FORMATS {
+                let _ = (f.parse)(&line);
+            }
+        }
+    }
+}
