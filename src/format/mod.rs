@@ -17,7 +17,13 @@ pub mod detect;
 pub mod fields;
 pub mod generic;
 pub mod haproxy;
+pub mod json_scan;
+pub mod mongodb;
+pub mod mysql;
 pub mod nginx_error;
+pub mod postgres;
+pub mod postgres_csv;
+pub mod redis;
 mod syslog_wrap;
 
 use crate::time::{CivilTime, LineTime};
@@ -232,6 +238,13 @@ pub static ALL: &[&Format] = &[
     &haproxy::HAPROXY,
     &aws_lb::AWS_ALB,
     &aws_lb::AWS_ELB,
+    &postgres::POSTGRES,
+    &postgres_csv::POSTGRES_CSV,
+    &postgres_csv::POSTGRES_JSON,
+    &mysql::MYSQL_ERROR,
+    &mysql::MYSQL_SLOW,
+    &redis::REDIS,
+    &mongodb::MONGODB,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
