@@ -453,3 +453,47 @@ fn a_thirty_megabyte_line_is_counted_once_and_truncated() {
     assert_eq!((only.lines, only.format.as_str()), (1, "unknown"));
     results.iter().for_each(assert_accounted);
 }
+
+#[test]
+fn a_rotation_that_starts_mid_entry_continues_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("app.log.1"),
+        "2024-11-14 14:00:00,000 ERROR boom\n\tat a.B(C.java:1)\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("app.log"),
+        "\tat d.E(F.java:2)\n2024-11-14 15:00:00,000 INFO fine\n",
+    )
+    .unwrap();
+    // The same lines alone: nothing before them to continue.
+    fs::write(
+        dir.path().join("lone.log"),
+        "\tat d.E(F.java:2)\n2024-11-14 15:00:00,000 INFO fine\n",
+    )
+    .unwrap();
+    let results = run(&[dir.path()], &opts());
+    let get = |n: &str| {
+        &results
+            .iter()
+            .find(|r| r.summary.path.ends_with(n))
+            .unwrap()
+            .summary
+    };
+    assert_eq!(
+        (
+            get("app.log").continuation_lines,
+            get("app.log").unparsed_lines
+        ),
+        (1, 0)
+    );
+    assert_eq!(
+        (
+            get("lone.log").continuation_lines,
+            get("lone.log").unparsed_lines
+        ),
+        (0, 1)
+    );
+    results.iter().for_each(assert_accounted);
+}

@@ -1,8 +1,9 @@
 //! Format detection: score every known format on a file's first lines and keep the best.
 //!
 //! A format's score is the share of the sample's non-blank lines it reads, as events or as
-//! continuations of an event it read. The best score wins if it reads at least half the sample;
-//! among equal scores the more specific format wins (nginx's timed layout over plain
+//! continuations of an event it read. Of the formats that read at least half the sample, the
+//! one that reads most wins, continuations counting half as much as events; among equal
+//! scores the more specific format wins (nginx's timed layout over plain
 //! `combined`). Otherwise the generic fallback (any leading timestamp) is tried, and failing
 //! that the file is `unknown`, and every line of it is reported as unparsed.
 
@@ -46,11 +47,20 @@ fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
         .collect()
 }
 
-/// The share of `lines` that `format` reads.
-pub fn score(format: &Format, lines: &[&[u8]]) -> (f64, usize) {
-    if lines.is_empty() {
-        return (0.0, 0);
-    }
+/// How well a format reads a sample.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Score {
+    /// The share of lines read, as events or as continuations of an event read: the
+    /// confidence reported, and what must reach [`MIN_CONFIDENCE`].
+    pub read: f64,
+    /// What formats are ranked by: continuations count half, so a format whose events can be
+    /// followed by any text cannot claim a file from one matching line.
+    pub rank: f64,
+    pub events: usize,
+}
+
+/// How well `format` reads `lines`.
+pub fn score(format: &Format, lines: &[&[u8]]) -> Score {
     let mut events = 0usize;
     let mut continuations = 0usize;
     for line in lines {
@@ -60,41 +70,47 @@ pub fn score(format: &Format, lines: &[&[u8]]) -> (f64, usize) {
             _ => {}
         }
     }
-    ((events + continuations) as f64 / lines.len() as f64, events)
+    let n = lines.len().max(1) as f64;
+    Score {
+        read: (events + continuations) as f64 / n,
+        rank: (events as f64 + continuations as f64 / 2.0) / n,
+        events,
+    }
 }
 
 /// Detects the format of a file from the bytes at its start (whole lines).
 pub fn detect(sample: &[u8]) -> Detection {
     let lines = sample_lines(sample);
-    let mut best: Option<(&'static Format, f64)> = None;
+    let mut best: Option<(&'static Format, Score)> = None;
     for &format in ALL {
-        let (s, events) = score(format, &lines);
-        if events == 0 {
+        let s = score(format, &lines);
+        if s.events == 0 || s.read < MIN_CONFIDENCE {
             continue;
         }
         let better = match best {
             None => true,
             Some((b, bs)) => {
-                // Scores within half a percent are a tie, decided by specificity.
-                s > bs + 0.005 || ((s - bs).abs() <= 0.005 && format.specificity > b.specificity)
+                // Ranks within half a percent are a tie, decided by specificity.
+                s.rank > bs.rank + 0.005
+                    || ((s.rank - bs.rank).abs() <= 0.005 && format.specificity > b.specificity)
             }
         };
         if better {
             best = Some((format, s));
         }
     }
-    if let Some((format, s)) = best.filter(|(_, s)| *s >= MIN_CONFIDENCE) {
+    if let Some((format, s)) = best {
         return Detection {
             format: Some(format),
-            confidence: s,
+            confidence: s.read,
             forced: false,
         };
     }
-    let (s, events) = score(FALLBACK, &lines);
-    if events > 0 && s >= MIN_CONFIDENCE {
+    let s = score(FALLBACK, &lines);
+    if s.events > 0 && s.read >= MIN_CONFIDENCE {
         return Detection {
             format: Some(FALLBACK),
-            confidence: s,
+            confidence: s.read,
             forced: false,
         };
     }

@@ -157,7 +157,18 @@ pub fn ingest<S: EventSink>(
             .zip(opened)
             .enumerate()
             .map(|(index, (input, opened))| match opened {
-                Ok(o) => read::read(index, input, o, opts.chunk_size, make_sink, &progress),
+                Ok(o) => {
+                    let follows_rotation = index > 0 && files[index - 1].family == input.family;
+                    read::read(
+                        index,
+                        input,
+                        o,
+                        follows_rotation,
+                        opts.chunk_size,
+                        make_sink,
+                        &progress,
+                    )
+                }
                 Err(e) => unreadable(index, input, &e, make_sink),
             })
             .collect()

@@ -142,7 +142,7 @@ impl Opened {
             .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
             .take(format::detect::SAMPLE_LINES)
             .collect();
-        score(format, &lines).0
+        score(format, &lines).read
     }
 }
 

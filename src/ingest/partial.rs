@@ -72,9 +72,15 @@ impl<S: EventSink> ChunkPartial<S> {
         self
     }
 
-    /// Closes the file's accounting: orphans nothing claimed are unparsed.
-    pub fn finish(mut self) -> ChunkPartial<S> {
-        self.unparsed_lines += self.leading_orphans;
+    /// Closes the file's accounting. Continuation lines before the file's first event continue
+    /// the last event of the rotation before it when there is one (`follows_rotation`);
+    /// otherwise nothing claims them and they are unparsed.
+    pub fn finish(mut self, follows_rotation: bool) -> ChunkPartial<S> {
+        if follows_rotation {
+            self.continuation_lines += self.leading_orphans;
+        } else {
+            self.unparsed_lines += self.leading_orphans;
+        }
         self.leading_orphans = 0;
         self
     }

@@ -64,11 +64,13 @@ pub fn context_for(
     }
 }
 
-/// Parses an opened input.
+/// Parses an opened input. `follows_rotation` says an older rotation of the same log was read
+/// just before it.
 pub fn read<S: EventSink>(
     index: usize,
     input: &InputFile,
     opened: Opened,
+    follows_rotation: bool,
     chunk_size: u64,
     make_sink: &(dyn Fn(&FileContext) -> S + Sync),
     progress: &Progress,
@@ -156,7 +158,7 @@ pub fn read<S: EventSink>(
             )
         }
     };
-    let partial = partial.finish();
+    let partial = partial.finish(follows_rotation);
     let mut summary = summarize(input, &opened.detection, opened.compression);
     summary.lines = partial.lines;
     summary.events = partial.events;

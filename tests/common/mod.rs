@@ -72,9 +72,10 @@ pub fn assert_accounted(r: &FileResult<Recorder>) {
         s.path
     );
     assert_eq!(r.sink.events.len() as u64, s.events, "{}", s.path);
-    assert_eq!(
-        r.sink.continuations.len() as u64,
-        s.continuation_lines,
+    // Lines continuing the previous rotation's last event are counted, but no event of this
+    // file is there to receive them.
+    assert!(
+        r.sink.continuations.len() as u64 <= s.continuation_lines,
         "{}",
         s.path
     );
