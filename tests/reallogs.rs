@@ -69,6 +69,81 @@ const CASES: &[(&str, &[&str], f64)] = &[
     ),
     ("elastic-beats/aws-elb/elb-http.log", &["aws_elb"], 0.0),
     ("elastic-beats/aws-elb/elb-tcp.log", &["aws_elb"], 0.0),
+    // PostgreSQL.
+    ("pgbadger/anonymize.log", &["postgres_csv"], 0.0),
+    ("pgbadger/begin_end.log", &["postgres"], 0.0),
+    ("pgbadger/cloudsql.log.gz", &["postgres_json"], 0.0),
+    ("pgbadger/cnpg.log.gz", &["postgres_json"], 0.005),
+    ("pgbadger/light.postgres.log.bz2", &["postgres"], 0.0),
+    ("pgbadger/multiline_param.log", &["postgres"], 0.0),
+    ("pgbadger/pg_vacuums.json.gz", &["postgres_json"], 0.0),
+    ("pgbadger/pg_vacuums.log.gz", &["postgres"], 0.0),
+    ("pgbadger/rds.log.bz2", &["postgres"], 0.0),
+    ("pgbadger/tempfile_only.log.gz", &["postgres"], 0.0),
+    (
+        "elastic-beats/postgresql/postgresql-11-multi-line.csv.log",
+        &["postgres_csv"],
+        0.0,
+    ),
+    (
+        "elastic-beats/postgresql/postgresql-13-default.log",
+        &["postgres"],
+        0.0,
+    ),
+    (
+        "elastic-beats/postgresql/postgresql-9.6-new-timestamp.log",
+        &["postgres"],
+        0.0,
+    ),
+    ("lnav/logfile_postgres.0", &["postgres"], 0.0),
+    ("lnav/logfile_postgres.1", &["postgres"], 0.0),
+    // MySQL.
+    (
+        "percona-toolkit/errlogs/errlog001.txt",
+        &["mysql_error"],
+        0.0,
+    ),
+    (
+        "percona-toolkit/errlogs/errlog004.txt",
+        &["mysql_error"],
+        0.0,
+    ),
+    (
+        "percona-toolkit/errlogs/errlog007.txt",
+        &["mysql_error"],
+        0.0,
+    ),
+    (
+        "elastic-beats/mysql-error/mariadb-10.4.8.log",
+        &["mysql_error"],
+        0.0,
+    ),
+    (
+        "elastic-beats/mysql-error/mysql-ubuntu-8.0.15.log",
+        &["mysql_error"],
+        0.0,
+    ),
+    ("percona-toolkit/slowlogs/slow002.txt", &["mysql_slow"], 0.0),
+    ("percona-toolkit/slowlogs/slow006.txt", &["mysql_slow"], 0.0),
+    (
+        "elastic-beats/mysql-slowlog/mariadb-10.3.13.log",
+        &["mysql_slow"],
+        0.0,
+    ),
+    (
+        "elastic-beats/mysql-slowlog/mysql-ubuntu-8.0.15.log",
+        &["mysql_slow"],
+        0.0,
+    ),
+    (
+        "elastic-beats/mysql-slowlog/percona-ubuntu-8.0.15.log",
+        &["mysql_slow"],
+        0.0,
+    ),
+    ("lnav/logfile_mysql_slow.0", &["mysql_slow"], 0.0),
+    // Redis and MongoDB.
+    ("lnav/format-samples/redis_log.samples.log", &["redis"], 0.0),
+    ("lnav/logfile_mongodb.0", &["mongodb"], 0.0),
 ];
 
 fn reallogs() -> Option<PathBuf> {
