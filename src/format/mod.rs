@@ -14,6 +14,8 @@ pub mod access;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod syslog;
+pub mod syslog5424;
 
 use crate::time::{CivilTime, LineTime};
 use serde::Serialize;
@@ -222,6 +224,8 @@ pub static ALL: &[&Format] = &[
     &access::NGINX_TIMED,
     &access::APACHE_TIMED,
     &access::INGRESS_NGINX,
+    &syslog::SYSLOG,
+    &syslog5424::SYSLOG5424,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
