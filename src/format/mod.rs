@@ -14,6 +14,8 @@ pub mod access;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod json;
+pub mod logfmt;
 pub mod syslog;
 pub mod syslog5424;
 
@@ -226,6 +228,8 @@ pub static ALL: &[&Format] = &[
     &access::INGRESS_NGINX,
     &syslog::SYSLOG,
     &syslog5424::SYSLOG5424,
+    &json::JSON,
+    &logfmt::LOGFMT,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
