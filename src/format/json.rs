@@ -39,7 +39,10 @@ pub(crate) enum Value<'a> {
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ') | Some(b'\t') | Some(b'\r') | Some(b'\n')) {
+    while matches!(
+        b.get(i),
+        Some(b' ') | Some(b'\t') | Some(b'\r') | Some(b'\n')
+    ) {
         i += 1;
     }
     i
@@ -410,7 +413,10 @@ mod tests {
             assert_eq!(parse_json(line.as_bytes()), Parsed::NotMine, "{line:?}");
         }
         assert!(matches!(parse_json(b"{}"), Parsed::Event(_)));
-        assert!(matches!(parse_json(b"  { \"a\" : [ ] }  "), Parsed::Event(_)));
+        assert!(matches!(
+            parse_json(b"  { \"a\" : [ ] }  "),
+            Parsed::Event(_)
+        ));
     }
 
     #[test]

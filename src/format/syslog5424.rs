@@ -41,7 +41,11 @@ pub(crate) fn pri(b: &[u8]) -> Option<(u8, usize)> {
 
 /// The octet count of a framed message (`264 <…`): (end of the frame, where the frame starts).
 fn octet_frame(line: &[u8]) -> Option<(usize, usize)> {
-    let digits = line.iter().take(10).take_while(|c| c.is_ascii_digit()).count();
+    let digits = line
+        .iter()
+        .take(10)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if digits == 0 || digits > 9 || line.get(digits) != Some(&b' ') {
         return None;
     }
@@ -119,7 +123,11 @@ pub(crate) fn parse_frame(line: &[u8]) -> Option<Event<'_>> {
     let b = &line[start..end];
     let (prival, mut i) = pri(b)?;
     // VERSION: a non-zero digit and up to two more, then a space.
-    let version_len = b[i..].iter().take(4).take_while(|c| c.is_ascii_digit()).count();
+    let version_len = b[i..]
+        .iter()
+        .take(4)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if version_len == 0 || version_len > 3 || b[i] == b'0' || b.get(i + version_len) != Some(&b' ')
     {
         return None;
@@ -150,7 +158,10 @@ pub(crate) fn parse_frame(line: &[u8]) -> Option<Event<'_>> {
         Some(after) => b.get(after + 1..).unwrap_or(&[]),
         None => &b[i..],
     };
-    let msg = msg.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(msg);
+    let msg = msg
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(msg)
+        .trim_ascii_start();
     let level = if is_logplex(host, app) {
         logplex_level(msg)
     } else {
@@ -257,7 +268,9 @@ mod tests {
 
     #[test]
     fn logplex_may_leave_out_header_fields() {
-        let e = event("77 <2>1 2017-11-30T06:45:29+00:00 host app - sample#service.dataset_count=19071");
+        let e = event(
+            "77 <2>1 2017-11-30T06:45:29+00:00 host app - sample#service.dataset_count=19071",
+        );
         assert_eq!(e.message, b"sample#service.dataset_count=19071");
         assert_eq!(e.component, Some(&b"app"[..]));
     }
