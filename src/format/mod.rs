@@ -14,6 +14,7 @@ pub mod access;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod glog;
 pub mod json;
 pub mod logfmt;
 pub mod syslog;
@@ -230,6 +231,7 @@ pub static ALL: &[&Format] = &[
     &syslog5424::SYSLOG5424,
     &json::JSON,
     &logfmt::LOGFMT,
+    &glog::GLOG,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
