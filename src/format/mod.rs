@@ -15,8 +15,10 @@ pub mod detect;
 pub mod fields;
 pub mod generic;
 pub mod glog;
+pub mod java;
 pub mod json;
 pub mod logfmt;
+pub mod python;
 pub mod syslog;
 pub mod syslog5424;
 
@@ -231,6 +233,8 @@ pub static ALL: &[&Format] = &[
     &syslog5424::SYSLOG5424,
     &json::JSON,
     &logfmt::LOGFMT,
+    &java::JAVA,
+    &python::PYTHON,
     &glog::GLOG,
 ];
 
