@@ -282,7 +282,10 @@ fn bracket_groups(rest: &[u8]) -> Option<Header<'_>> {
         };
         let inner = groups[1..end].trim_ascii();
         if level.is_none() {
-            level = java_level(inner).or(match inner {
+            // OpenSearch's level is the first group; unified logging's, lower case, follows
+            // decorators such as the uptime.
+            let first = groups.len() == rest.len();
+            level = java_level(inner).filter(|_| first).or(match inner {
                 b"trace" | b"debug" | b"info" | b"warning" | b"error" => Level::from_word(inner),
                 _ => None,
             });

@@ -42,6 +42,14 @@ fn skip_file_prefix(line: &[u8]) -> &[u8] {
     if named_log { rest } else { line }
 }
 
+/// Whether the header names a Python source file (`[server.py:47]`, `worker.py:12`), as
+/// `%(filename)s:%(lineno)d` does: then a `[thread]`-like field does not make the line Java's.
+fn names_python_source(b: &[u8]) -> bool {
+    b.split(|c| *c == b' ')
+        .take(6)
+        .any(|w| w.windows(4).any(|x| x == b".py:") && w.iter().any(u8::is_ascii_digit))
+}
+
 /// `levelname` with oslo.log's extra names.
 fn oslo_level(word: &[u8]) -> Option<Level> {
     match word {
@@ -99,7 +107,7 @@ fn parse_python(line: &[u8]) -> Parsed<'_> {
             // `asctime LEVEL message` / `asctime [LEVEL] message`.
             let bare = first.strip_prefix(b"[").and_then(|w| w.strip_suffix(b"]"));
             python_level(bare.unwrap_or(first))
-                .filter(|_| !java_after_level(after))
+                .filter(|_| !java_after_level(after) || names_python_source(after))
                 .map(|level| (level, None, after))
         } else {
             None
@@ -192,6 +200,12 @@ mod tests {
         };
         assert_eq!(e.component, Some(&b"nova.compute.manager"[..]));
         assert!(e.message.starts_with(b"[req-6f1c"));
+    }
+
+    #[test]
+    fn a_python_source_file_outweighs_a_bracketed_field() {
+        let line = b"2024-11-14 14:02:11,968 INFO [main] [server.py:47] [trace_id=0af7651916cd43dd] - listing";
+        assert!(matches!(parse_python(line), Parsed::Event(_)));
     }
 
     #[test]

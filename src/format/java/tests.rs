@@ -184,6 +184,8 @@ fn continuations_and_foreign_lines() {
         "  File \"/app/main.py\", line 3, in <module>",
         // Other logs with a timestamp.
         "Nov 14 14:02:11 web-1 sshd[1]: x",
+        // A Rust logger's `[ts][module][LEVEL]`: OpenSearch puts the level first.
+        "[2024-11-14 14:02:11.129][vault::api][ERROR] wrong password",
         "2024/11/14 14:02:11 [error] 1#1: *1 upstream timed out",
         "2024-11-14 14:02:11.123 UTC [42] ERROR:  deadlock detected",
         "",
