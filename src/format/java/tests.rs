@@ -306,3 +306,60 @@ fn detection_keeps_families_apart() {
         assert_eq!(d.format.map(|f| f.name), *expected, "{text}");
     }
 }
+
+mod arbitrary_bytes {
+    use crate::format::{Format, glog, json, logfmt, python, syslog, syslog5424};
+    use proptest::prelude::*;
+
+    fn formats() -> [&'static Format; 7] {
+        [
+            &super::JAVA,
+            &python::PYTHON,
+            &glog::GLOG,
+            &syslog::SYSLOG,
+            &syslog5424::SYSLOG5424,
+            &json::JSON,
+            &logfmt::LOGFMT,
+        ]
+    }
+
+    /// Lines built from the pieces these parsers look for, so that the random input gets deep
+    /// into them rather than failing at the first byte.
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"2024-11-14 14:02:11,123 ".to_vec()),
+            Just(b"[2024-11-14T14:02:11.5Z]".to_vec()),
+            Just(b"24/11/14 14:02:11 ".to_vec()),
+            Just(b"Nov 14 14:02:11 ".to_vec()),
+            Just(b"<34>1 ".to_vec()),
+            Just(b"12 <".to_vec()),
+            Just(b"I1114 14:02:11.123456 ".to_vec()),
+            Just(b"INFO ".to_vec()),
+            Just(b"WARNING ".to_vec()),
+            Just(b" - ".to_vec()),
+            Just(b" --- ".to_vec()),
+            Just(b"[".to_vec()),
+            Just(b"]".to_vec()),
+            Just(b"(".to_vec()),
+            Just(b"|".to_vec()),
+            Just(b"{\"".to_vec()),
+            Just(b"\":".to_vec()),
+            Just(b"\\".to_vec()),
+            Just(b"time=".to_vec()),
+            Just(b"a.b.C: ".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn parsers_never_panic(pieces in proptest::collection::vec(piece(), 0..12)) {
+            let line: Vec<u8> = pieces.concat();
+            for f in formats() {
+                let _ = (f.parse)(&line);
+            }
+        }
+    }
+}
