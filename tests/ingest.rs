@@ -459,18 +459,18 @@ fn a_rotation_that_starts_mid_entry_continues_the_previous_one() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("app.log.1"),
-        "2024-11-14 14:00:00,000 ERROR boom\n\tat a.B(C.java:1)\n",
+        "2024-11-14 14:00:00,000 [main] ERROR com.example.App - boom\n\tat a.B(C.java:1)\n",
     )
     .unwrap();
     fs::write(
         dir.path().join("app.log"),
-        "\tat d.E(F.java:2)\n2024-11-14 15:00:00,000 INFO fine\n",
+        "\tat d.E(F.java:2)\n2024-11-14 15:00:00,000 [main] INFO com.example.App - fine\n",
     )
     .unwrap();
     // The same lines alone: nothing before them to continue.
     fs::write(
         dir.path().join("lone.log"),
-        "\tat d.E(F.java:2)\n2024-11-14 15:00:00,000 INFO fine\n",
+        "\tat d.E(F.java:2)\n2024-11-14 15:00:00,000 [main] INFO com.example.App - fine\n",
     )
     .unwrap();
     let results = run(&[dir.path()], &opts());

@@ -16,14 +16,21 @@ pub mod aws_lb;
 pub mod detect;
 pub mod fields;
 pub mod generic;
+pub mod glog;
 pub mod haproxy;
+pub mod java;
+pub mod json;
 pub mod json_scan;
+pub mod logfmt;
 pub mod mongodb;
 pub mod mysql;
 pub mod nginx_error;
 pub mod postgres;
 pub mod postgres_csv;
+pub mod python;
 pub mod redis;
+pub mod syslog;
+pub mod syslog5424;
 mod syslog_wrap;
 
 use crate::time::{CivilTime, LineTime};
@@ -245,6 +252,13 @@ pub static ALL: &[&Format] = &[
     &mysql::MYSQL_SLOW,
     &redis::REDIS,
     &mongodb::MONGODB,
+    &syslog::SYSLOG,
+    &syslog5424::SYSLOG5424,
+    &json::JSON,
+    &logfmt::LOGFMT,
+    &java::JAVA,
+    &python::PYTHON,
+    &glog::GLOG,
 ];
 
 /// The format of last resort: any line with a recognisable leading timestamp.
