@@ -2,8 +2,8 @@
 //!
 //! A format's score is the share of the sample's non-blank lines it reads, as events or as
 //! continuations of an event it read. Of the formats that read at least half the sample, the
-//! one that reads most wins, continuations counting half as much as events; among equal
-//! scores the more specific format wins (nginx's timed layout over plain
+//! one that reads most wins, and among equal scores the more specific one; a format that
+//! starts far fewer events than the others (its "continuations" do the reading) is passed over (nginx's timed layout over plain
 //! `combined`). Otherwise the generic fallback (any leading timestamp) is tried, and failing
 //! that the file is `unknown`, and every line of it is reported as unparsed.
 
@@ -51,13 +51,18 @@ fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Score {
     /// The share of lines read, as events or as continuations of an event read: the
-    /// confidence reported, and what must reach [`MIN_CONFIDENCE`].
+    /// confidence reported, what formats are ranked by, and what must reach
+    /// [`MIN_CONFIDENCE`].
     pub read: f64,
-    /// What formats are ranked by: continuations count half, so a format whose events can be
-    /// followed by any text cannot claim a file from one matching line.
-    pub rank: f64,
+    /// The share of lines that start events.
+    pub event_share: f64,
     pub events: usize,
 }
+
+/// A candidate whose lines are mostly "continuations" must still start a fair share of
+/// events: at least this fraction of the best candidate's event share. Otherwise a format that
+/// lets any text continue an event could claim a file from one matching line.
+const MIN_EVENT_SHARE_OF_BEST: f64 = 1.0 / 20.0;
 
 /// How well `format` reads `lines`.
 pub fn score(format: &Format, lines: &[&[u8]]) -> Score {
@@ -73,7 +78,7 @@ pub fn score(format: &Format, lines: &[&[u8]]) -> Score {
     let n = lines.len().max(1) as f64;
     Score {
         read: (events + continuations) as f64 / n,
-        rank: (events as f64 + continuations as f64 / 2.0) / n,
+        event_share: events as f64 / n,
         events,
     }
 }
@@ -81,18 +86,26 @@ pub fn score(format: &Format, lines: &[&[u8]]) -> Score {
 /// Detects the format of a file from the bytes at its start (whole lines).
 pub fn detect(sample: &[u8]) -> Detection {
     let lines = sample_lines(sample);
+    let candidates: Vec<(&'static Format, Score)> = ALL
+        .iter()
+        .map(|&f| (f, score(f, &lines)))
+        .filter(|(_, s)| s.events > 0 && s.read >= MIN_CONFIDENCE)
+        .collect();
+    let most_events = candidates
+        .iter()
+        .map(|(_, s)| s.event_share)
+        .fold(0.0, f64::max);
     let mut best: Option<(&'static Format, Score)> = None;
-    for &format in ALL {
-        let s = score(format, &lines);
-        if s.events == 0 || s.read < MIN_CONFIDENCE {
+    for &(format, s) in &candidates {
+        if s.event_share < most_events * MIN_EVENT_SHARE_OF_BEST {
             continue;
         }
         let better = match best {
             None => true,
+            // Within half a percent is a tie, decided by specificity.
             Some((b, bs)) => {
-                // Ranks within half a percent are a tie, decided by specificity.
-                s.rank > bs.rank + 0.005
-                    || ((s.rank - bs.rank).abs() <= 0.005 && format.specificity > b.specificity)
+                s.read > bs.read + 0.005
+                    || ((s.read - bs.read).abs() <= 0.005 && format.specificity > b.specificity)
             }
         };
         if better {
@@ -124,6 +137,26 @@ pub fn detect(sample: &[u8]) -> Detection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_event_and_loose_continuations_do_not_win_a_file() {
+        // `java` reads this whole file as one event and its "stack trace"; `combined` reads all
+        // but the first line as events of their own.
+        let access = r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "x""#;
+        let mut text =
+            String::from("2024-01-01 10:00:00,000 [main] ERROR com.example.App - boom\n");
+        for _ in 0..40 {
+            text.push_str(access);
+            text.push('\n');
+        }
+        let lines = sample_lines(text.as_bytes());
+        let java = score(&crate::format::java::JAVA, &lines);
+        assert_eq!((java.read, java.events), (1.0, 1));
+        assert_eq!(
+            detect(text.as_bytes()).format.map(|f| f.name),
+            Some("combined")
+        );
+    }
 
     #[test]
     fn unknown_when_nothing_reads_it() {
