@@ -403,13 +403,14 @@ fn sample_times_are_monotonic_within_generated_access_log() {
 #[test]
 fn rotated_member_that_detection_cannot_read_takes_the_family_format() {
     let dir = tempfile::tempdir().unwrap();
-    // The older rotation starts deep inside a stack trace: no event in its sample at all.
+    // The older rotation starts deep inside a stack trace: no event among the 1,000 lines
+    // detection scores, so it cannot be detected on its own.
     let mut older = "\tat com.example.Frame.call(Frame.java:1)\n".repeat(1500);
-    older.push_str("2024-11-14 14:00:00,000 ERROR after the trace\n");
+    older.push_str("2024-11-14 14:00:00,000 [main] ERROR com.example.App - after the trace\n");
     fs::write(dir.path().join("app.log.1"), older).unwrap();
     fs::write(
         dir.path().join("app.log"),
-        "2024-11-14 15:00:00,000 INFO fine\n",
+        "2024-11-14 15:00:00,000 [main] INFO com.example.App - fine\n",
     )
     .unwrap();
     let results = run(&[dir.path()], &opts());
@@ -496,4 +497,22 @@ fn a_rotation_that_starts_mid_entry_continues_the_previous_one() {
         (0, 1)
     );
     results.iter().for_each(assert_accounted);
+}
+
+#[test]
+fn unrelated_files_named_like_rotations_keep_their_own_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("test.1"),
+        "2024-11-14 14:00:00,000 [main] ERROR com.example.App - boom\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("test.0"), "nothing\nlike a log\nhere\n").unwrap();
+    let results = run(&[dir.path()], &opts());
+    let zero = &results
+        .iter()
+        .find(|r| r.summary.path.ends_with("test.0"))
+        .unwrap()
+        .summary;
+    assert_eq!((zero.format.as_str(), zero.unparsed_lines), ("unknown", 3));
 }

@@ -144,6 +144,42 @@ const CASES: &[(&str, &[&str], f64)] = &[
     // Redis and MongoDB.
     ("lnav/format-samples/redis_log.samples.log", &["redis"], 0.0),
     ("lnav/logfile_mongodb.0", &["mongodb"], 0.0),
+    // Syslog.
+    ("loghub/Linux/Linux_2k.log", &["syslog"], 0.0),
+    ("loghub/Mac/Mac_2k.log", &["syslog"], 0.0),
+    ("loghub/OpenSSH/OpenSSH_2k.log", &["syslog"], 0.0),
+    (
+        "elastic-beats/syslog/iso8601_timestamp_multiline_syslog.log",
+        &["syslog"],
+        0.0,
+    ),
+    ("elastic-beats/syslog/suse-syslog.log", &["syslog"], 0.0),
+    ("elastic-beats/syslog/tz-offset.log", &["syslog"], 0.0),
+    ("lnav/logfile_syslog.3", &["syslog"], 0.0),
+    ("pgbadger/pg-syslog.2.gz", &["syslog"], 0.0),
+    ("heroku-influxdb-drain/sample0.txt", &["syslog5424"], 0.0),
+    // JSON lines.
+    ("lnav/logfile_bunyan.0", &["json"], 0.0),
+    ("lnav/gharchive_log.jsonl", &["json"], 0.0),
+    // Java and Python.
+    ("loghub/Hadoop/Hadoop_2k.log", &["java"], 0.0),
+    ("loghub/HDFS/HDFS_2k.log", &["java"], 0.0),
+    ("loghub/Spark/Spark_2k.log", &["java"], 0.0),
+    ("loghub/Zookeeper/Zookeeper_2k.log", &["java"], 0.0),
+    (
+        "elastic-examples/kafka_monitoring/kafka0/controller.log.2016-12-19-18",
+        &["java"],
+        0.0,
+    ),
+    (
+        "elastic-examples/kafka_monitoring/kafka0/server.log.2016-12-19-20",
+        &["java"],
+        0.0,
+    ),
+    ("lnav/logfile_java.0", &["java"], 0.0),
+    ("loghub/OpenStack/OpenStack_2k.log", &["python"], 0.0),
+    ("lnav/python-example.0", &["python"], 0.0),
+    ("lnav/logfile_glog.0", &["glog"], 0.0),
 ];
 
 fn reallogs() -> Option<PathBuf> {

@@ -4,7 +4,7 @@
 //! share one format.
 
 use super::IngestOptions;
-use crate::format::{self, Detection, Format, Parsed, detect::score};
+use crate::format::{self, Detection, Format, Parsed};
 use crate::input::{Compression, InputFile, InputPath, RangeReader};
 use crate::time::{LineTime, Timestamp, Zone};
 use std::fs::File;
@@ -128,26 +128,44 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
 }
 
 impl Opened {
-    /// How well `format` reads this input's sample (0–1).
-    fn confidence_of(&self, format: &Format) -> f64 {
+    /// The share of this input's sample (all of its bytes, not only the lines detection
+    /// scored) that `format` recognises as events or continuations,
+    /// wherever they stand (a rotation may begin with continuations of the previous one); 0
+    /// unless at least one line is an event.
+    fn recognised_by(&self, format: &Format) -> f64 {
         let sample = match &self.bytes {
             Bytes::File { path, len } => File::open(path)
                 .and_then(|file| file_sample(&file, *len, self.compression))
                 .unwrap_or_default(),
             Bytes::Stream { sample, .. } => sample.clone(),
         };
-        let whole = whole_lines(&sample);
-        let lines: Vec<&[u8]> = whole
+        let lines: Vec<&[u8]> = whole_lines(&sample)
             .split(|c| *c == b'\n')
             .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-            .take(format::detect::SAMPLE_LINES)
             .collect();
-        score(format, &lines).read
+        let mut events = 0;
+        let mut recognised = 0;
+        for line in &lines {
+            match (format.parse)(line) {
+                Parsed::Event(_) => {
+                    events += 1;
+                    recognised += 1;
+                }
+                Parsed::Continuation => recognised += 1,
+                Parsed::NotMine => {}
+            }
+        }
+        // Continuations alone prove nothing: some formats let any text continue an event.
+        if events == 0 {
+            return 0.0;
+        }
+        recognised as f64 / lines.len().max(1) as f64
     }
 }
 
 /// Members of a rotated family that detection could not read on their own (a rotation that
-/// starts inside a long stack trace, say) take the format the rest of the family was read as.
+/// starts inside a long stack trace, say) take the format the rest of the family was read as,
+/// if that format recognises most of their lines.
 pub fn share_family_formats(inputs: &[InputFile], opened: &mut [io::Result<Opened>]) {
     for i in 0..inputs.len() {
         let needs = matches!(&opened[i], Ok(o) if o.detection.format.is_none());
@@ -163,7 +181,11 @@ pub fn share_family_formats(inputs: &[InputFile], opened: &mut [io::Result<Opene
             .filter_map(|o| o.detection.format.map(|f| (f, o.detection.confidence)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let (Some((format, _)), Ok(o)) = (best, &mut opened[i]) {
-            let confidence = o.confidence_of(format);
+            // Only if the family's format does read it: `x.0` and `x.1` may be unrelated files.
+            let confidence = o.recognised_by(format);
+            if confidence < format::detect::MIN_CONFIDENCE {
+                continue;
+            }
             o.needs_years = format.yearless;
             o.detection = Detection {
                 format: Some(format),
