@@ -80,6 +80,7 @@ const CASES: &[(&str, &[&str], f64)] = &[
     ("pgbadger/pg_vacuums.log.gz", &["postgres"], 0.0),
     ("pgbadger/rds.log.bz2", &["postgres"], 0.0),
     ("pgbadger/tempfile_only.log.gz", &["postgres"], 0.0),
+    ("pgbadger/logplex.gz", &["postgres"], 0.0),
     (
         "elastic-beats/postgresql/postgresql-11-multi-line.csv.log",
         &["postgres_csv"],

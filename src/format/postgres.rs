@@ -135,6 +135,26 @@ pub(crate) fn find_severity(rest: &[u8]) -> Option<(Level, usize, usize)> {
     None
 }
 
+/// Whether the line is a later segment of a message split over several lines: PostgreSQL's
+/// syslog output (and Heroku's logplex, which carries it) numbers them `[line-segment]`, and a
+/// segment above 1 continues segment 1.
+fn is_later_segment(rest: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', rest).take(4).any(|i| {
+        let field = &rest[i + 1..];
+        let Some(end) = memchr::memchr(b']', &field[..field.len().min(24)]) else {
+            return false;
+        };
+        let Some((line, segment)) = field[..end].split_first().and_then(|_| {
+            let dash = memchr::memchr(b'-', &field[..end])?;
+            Some((&field[..dash], &field[dash + 1..end]))
+        }) else {
+            return false;
+        };
+        let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+        digits(line) && digits(segment) && segment != b"1" && segment != b"0"
+    })
+}
+
 /// Whether `prefix` contains `[` followed by a digit, as `[%p]` writes it.
 fn has_bracketed_pid(prefix: &[u8]) -> bool {
     memchr::memchr_iter(b'[', prefix).any(|i| prefix.get(i + 1).is_some_and(u8::is_ascii_digit))
@@ -170,7 +190,11 @@ fn parse_stderr(line: &[u8]) -> Parsed<'_> {
     };
     let rest = &line[used..];
     let Some((level, word_start, message_start)) = find_severity(rest) else {
-        return Parsed::NotMine;
+        return if is_later_segment(rest) {
+            Parsed::Continuation
+        } else {
+            Parsed::NotMine
+        };
     };
     Parsed::Event(Event {
         time: Some(time),
@@ -236,6 +260,13 @@ const SAMPLES: &[Sample] = &[
         line: "2024-11-14 14:02:15.001 +0000 [4300] postgres@orders WARNING:  there is no transaction in progress",
         utc: Some("2024-11-14T14:02:15.001Z"),
         level: Level::Warning,
+        status: None,
+    },
+    // Through syslog (here as Heroku's logplex carries it): segment 2 of message 19.
+    Sample {
+        line: "2024-11-14T14:02:13+00:00 app[postgres.4849]: [GREEN] [19-2] \tProcess 4821 waits for ShareLock on transaction 912; blocked by process 4796.",
+        utc: None,
+        level: Level::Unknown,
         status: None,
     },
 ];
