@@ -1,7 +1,7 @@
 //! The command line: parses arguments with clap and calls the engine. Thin on purpose; the
 //! work is in the library so tests and benches run the same code.
 
-use crate::ingest::{self, FormatRule, FormatRules, IngestOptions};
+use crate::ingest::{self, FormatRule, FormatRules, HostRule, HostRules, IngestOptions};
 use crate::input::{self, InputFile};
 use crate::report;
 use crate::time::{ZoneRule, ZoneRules};
@@ -67,6 +67,12 @@ struct RunArgs {
     #[arg(long = "log-format", value_name = "[GLOB=]NAME", value_parser = FormatRule::parse)]
     log_format: Vec<FormatRule>,
 
+    /// The host a file's lines came from, for formats whose lines do not name one (access
+    /// logs, most database logs): NAME for every file or GLOB=NAME for matching ones.
+    /// Repeatable; the last matching rule wins.
+    #[arg(long = "host", value_name = "[GLOB=]NAME", value_parser = HostRule::parse)]
+    host: Vec<HostRule>,
+
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     threads: usize,
@@ -130,6 +136,7 @@ fn formats(args: RunArgs) -> u8 {
         chunk_size: args.chunk_size,
         zones: ZoneRules::new(args.tz),
         formats: FormatRules::new(args.log_format),
+        hosts: HostRules::new(args.host),
         progress: !args.quiet,
         now: ingest::now(),
     };

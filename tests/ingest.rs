@@ -5,7 +5,7 @@ mod common;
 
 use common::{Recorder, assert_accounted, run};
 use pmtrace::format::{self, Parsed};
-use pmtrace::ingest::{FormatRule, FormatRules, IngestOptions};
+use pmtrace::ingest::{FormatRule, FormatRules, HostRule, HostRules, IngestOptions};
 use pmtrace::time::{Timestamp, ZoneRule, ZoneRules, days_from_civil};
 use proptest::prelude::*;
 use std::fs;
@@ -515,4 +515,40 @@ fn unrelated_files_named_like_rotations_keep_their_own_reading() {
         .unwrap()
         .summary;
     assert_eq!((zero.format.as_str(), zero.unparsed_lines), ("unknown", 3));
+}
+
+#[test]
+fn hosts_come_from_the_line_or_else_from_host_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let web1 = dir.path().join("web1");
+    fs::create_dir(&web1).unwrap();
+    fs::write(web1.join("access.log"), access_lines(2)).unwrap();
+    fs::write(
+        dir.path().join("messages"),
+        "Nov 14 14:02:11 db-7 kernel: Out of memory: Killed process 4242 (postgres)\n",
+    )
+    .unwrap();
+    let o = IngestOptions {
+        hosts: HostRules::new(vec![
+            HostRule::parse("fallback-host").unwrap(),
+            HostRule::parse("web1/*=web-1").unwrap(),
+        ]),
+        ..opts()
+    };
+    let results = run(&[dir.path()], &o);
+    let get = |n: &str| {
+        &results
+            .iter()
+            .find(|r| r.summary.path.ends_with(n))
+            .unwrap()
+            .sink
+    };
+    assert!(
+        get("access.log")
+            .events
+            .iter()
+            .all(|e| e.host.as_deref() == Some("web-1"))
+    );
+    // The syslog line names its own host, which wins over the rule.
+    assert_eq!(get("messages").events[0].host.as_deref(), Some("db-7"));
 }

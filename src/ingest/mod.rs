@@ -12,7 +12,7 @@ mod read;
 mod rules;
 mod unparsed;
 
-pub use rules::{FormatRule, FormatRules};
+pub use rules::{FormatRule, FormatRules, HostRule, HostRules};
 pub use unparsed::UnparsedSamples;
 
 use crate::format::{Event, Format, SourceKind};
@@ -59,6 +59,8 @@ pub struct FileContext {
     pub display: String,
     pub format: Option<&'static Format>,
     pub source: Option<SourceKind>,
+    /// The host named for this file with `--host`, for events whose line names none.
+    pub host: Option<String>,
 }
 
 /// How to ingest.
@@ -70,6 +72,7 @@ pub struct IngestOptions {
     pub chunk_size: u64,
     pub zones: ZoneRules,
     pub formats: FormatRules,
+    pub hosts: HostRules,
     /// Draw a progress bar (still only on a terminal).
     pub progress: bool,
     /// "Now", for inferring years of yearless lines read from a pipe.
@@ -83,6 +86,7 @@ impl Default for IngestOptions {
             chunk_size: DEFAULT_CHUNK,
             zones: ZoneRules::default(),
             formats: FormatRules::default(),
+            hosts: HostRules::default(),
             progress: false,
             now: now(),
         }
@@ -159,8 +163,13 @@ pub fn ingest<S: EventSink>(
             .map(|(index, (input, opened))| match opened {
                 Ok(o) => {
                     let follows_rotation = index > 0 && files[index - 1].family == input.family;
+                    let host = opts
+                        .hosts
+                        .value_for(std::path::Path::new(&input.display))
+                        .cloned();
+                    let context = read::context_for(index, input, o.detection.format, host);
                     read::read(
-                        index,
+                        context,
                         input,
                         o,
                         follows_rotation,
@@ -200,7 +209,7 @@ fn unreadable<S>(
     summary.format = "unreadable".to_string();
     FileResult {
         summary,
-        sink: make_sink(&read::context_for(index, input, None)),
+        sink: make_sink(&read::context_for(index, input, None, None)),
         error: Some(crate::input::io_message(error)),
         opened: false,
     }

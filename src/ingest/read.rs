@@ -55,19 +55,21 @@ pub fn context_for(
     index: usize,
     input: &InputFile,
     format: Option<&'static Format>,
+    host: Option<String>,
 ) -> FileContext {
     FileContext {
         index,
         display: input.display.clone(),
         format,
         source: format.map(|f| f.source),
+        host,
     }
 }
 
 /// Parses an opened input. `follows_rotation` says an older rotation of the same log was read
 /// just before it.
 pub fn read<S: EventSink>(
-    index: usize,
+    context: FileContext,
     input: &InputFile,
     opened: Opened,
     follows_rotation: bool,
@@ -76,7 +78,6 @@ pub fn read<S: EventSink>(
     progress: &Progress,
 ) -> FileResult<S> {
     let format = opened.detection.format;
-    let context = context_for(index, input, format);
     // Lines without a year that turn up where the sample had none take the file's year.
     let fallback_year = opened.mtime.to_civil_utc().year;
     let setup = |start_year| {

@@ -1,65 +1,55 @@
-//! `--log-format NAME` and `--log-format GLOB=NAME`: forcing a format instead of detecting it.
+//! `--log-format [GLOB=]NAME` (forcing a format instead of detecting it) and `--host
+//! [GLOB=]NAME` (naming the host of files whose lines do not).
 
 use crate::format::{self, Format};
-use globset::{Glob, GlobMatcher};
+use crate::input::{PathRule, PathRules};
 use std::path::Path;
 
-#[derive(Clone, Debug)]
-pub struct FormatRule {
-    glob: Option<GlobMatcher>,
-    format: &'static Format,
-}
-
-impl FormatRule {
-    pub fn parse(arg: &str) -> Result<FormatRule, String> {
-        let (glob, name) = match arg.rsplit_once('=') {
-            Some((g, n)) => (Some(g), n),
-            None => (None, arg),
-        };
-        let format = format::by_name(name.trim()).ok_or_else(|| {
-            let names: Vec<&str> = format::ALL
-                .iter()
-                .map(|f| f.name)
-                .chain([format::FALLBACK.name])
-                .collect();
-            format!(
-                "unknown log format '{name}'; known formats: {}",
-                names.join(", ")
-            )
-        })?;
-        let glob = glob
-            .map(|g| {
-                Glob::new(g)
-                    .map(|g| g.compile_matcher())
-                    .map_err(|e| format!("bad file glob '{g}' in --log-format: {e}"))
-            })
-            .transpose()?;
-        Ok(FormatRule { glob, format })
-    }
-}
-
+/// One `--log-format` argument.
+pub type FormatRule = PathRule<&'static Format>;
 /// All `--log-format` rules; the last one matching a file wins.
-#[derive(Clone, Debug, Default)]
-pub struct FormatRules {
-    rules: Vec<FormatRule>,
+pub type FormatRules = PathRules<&'static Format>;
+
+impl PathRule<&'static Format> {
+    /// Parses `NAME` or `GLOB=NAME`.
+    pub fn parse(arg: &str) -> Result<FormatRule, String> {
+        PathRule::parse_with(arg, "--log-format", |name| {
+            format::by_name(name).ok_or_else(|| {
+                let names: Vec<&str> = format::ALL
+                    .iter()
+                    .map(|f| f.name)
+                    .chain([format::FALLBACK.name])
+                    .collect();
+                format!(
+                    "unknown log format '{name}'; known formats: {}",
+                    names.join(", ")
+                )
+            })
+        })
+    }
 }
 
-impl FormatRules {
-    pub fn new(rules: Vec<FormatRule>) -> FormatRules {
-        FormatRules { rules }
-    }
-
+impl PathRules<&'static Format> {
     pub fn format_for(&self, path: &str) -> Option<&'static Format> {
-        let path = Path::new(path);
-        let name = path.file_name().map(Path::new);
-        self.rules
-            .iter()
-            .rev()
-            .find(|r| match &r.glob {
-                None => true,
-                Some(m) => m.is_match(path) || name.is_some_and(|n| m.is_match(n)),
-            })
-            .map(|r| r.format)
+        self.value_for(Path::new(path)).copied()
+    }
+}
+
+/// One `--host` argument: the host a file's lines came from, when they do not say.
+pub type HostRule = PathRule<String>;
+/// All `--host` rules; the last one matching a file wins.
+pub type HostRules = PathRules<String>;
+
+impl PathRule<String> {
+    /// Parses `NAME` or `GLOB=NAME`.
+    pub fn parse(arg: &str) -> Result<HostRule, String> {
+        PathRule::parse_with(arg, "--host", |name| {
+            if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                Err(format!("bad host name '{name}' in --host"))
+            } else {
+                Ok(name.to_string())
+            }
+        })
     }
 }
 
@@ -82,6 +72,8 @@ mod tests {
             Some("generic")
         );
         assert!(FormatRules::default().format_for("x").is_none());
+        assert!(HostRule::parse("web-1").is_ok());
+        assert!(HostRule::parse("*=two words").is_err());
         let err = FormatRule::parse("*.log=nope").unwrap_err();
         assert!(err.contains("nope") && err.contains("combined"));
     }

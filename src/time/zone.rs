@@ -2,8 +2,8 @@
 //! turns a line's wall-clock time into UTC.
 
 use super::{CivilTime, LineTime, Timestamp, days_from_civil};
+use crate::input::{PathRule, PathRules};
 use chrono::{Offset, TimeZone};
-use globset::{Glob, GlobMatcher};
 use std::fmt;
 use std::path::Path;
 
@@ -161,57 +161,22 @@ pub fn abbreviation_offset(abbr: &[u8]) -> Option<i32> {
     })
 }
 
-/// One `--tz` argument: a zone for every file, or for the files whose path matches a glob.
-#[derive(Clone, Debug)]
-pub struct ZoneRule {
-    glob: Option<(String, GlobMatcher)>,
-    zone: Zone,
-}
+/// One `--tz` argument: a zone for every file, or `GLOB=ZONE` for the matching files.
+pub type ZoneRule = PathRule<Zone>;
+/// All `--tz` rules; the last matching rule wins.
+pub type ZoneRules = PathRules<Zone>;
 
-impl ZoneRule {
+impl PathRule<Zone> {
     /// Parses `ZONE` or `GLOB=ZONE`.
     pub fn parse(arg: &str) -> Result<ZoneRule, String> {
-        match arg.rsplit_once('=') {
-            Some((glob, zone)) => {
-                let matcher = Glob::new(glob)
-                    .map_err(|e| format!("bad file glob '{glob}' in --tz: {e}"))?
-                    .compile_matcher();
-                Ok(ZoneRule {
-                    glob: Some((glob.to_string(), matcher)),
-                    zone: Zone::parse(zone)?,
-                })
-            }
-            None => Ok(ZoneRule {
-                glob: None,
-                zone: Zone::parse(arg)?,
-            }),
-        }
+        PathRule::parse_with(arg, "--tz", Zone::parse)
     }
 }
 
-/// All `--tz` rules; the last matching rule wins, a rule without a glob matches every file.
-#[derive(Clone, Debug, Default)]
-pub struct ZoneRules {
-    rules: Vec<ZoneRule>,
-}
-
-impl ZoneRules {
-    pub fn new(rules: Vec<ZoneRule>) -> ZoneRules {
-        ZoneRules { rules }
-    }
-
+impl PathRules<Zone> {
     /// The zone assumed for lines of `path` that do not state their own (UTC by default).
     pub fn zone_for(&self, path: &Path) -> Zone {
-        let file_name = path.file_name().map(Path::new);
-        self.rules
-            .iter()
-            .rev()
-            .find(|rule| match &rule.glob {
-                None => true,
-                Some((_, m)) => m.is_match(path) || file_name.is_some_and(|f| m.is_match(f)),
-            })
-            .map(|rule| rule.zone.clone())
-            .unwrap_or_else(Zone::utc)
+        self.value_for(path).cloned().unwrap_or_else(Zone::utc)
     }
 }
 

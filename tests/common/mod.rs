@@ -16,6 +16,8 @@ pub struct Seen {
     pub time: Option<Timestamp>,
     pub level: &'static str,
     pub message: String,
+    /// The line's host, else the file's (`--host`).
+    pub host: Option<String>,
 }
 
 /// Records every event with its file line number.
@@ -26,12 +28,16 @@ pub struct Recorder {
 }
 
 impl EventSink for Recorder {
-    fn on_event(&mut self, _: &FileContext, line: u64, time: Option<Timestamp>, e: &Event<'_>) {
+    fn on_event(&mut self, file: &FileContext, line: u64, time: Option<Timestamp>, e: &Event<'_>) {
         self.events.push(Seen {
             line,
             time,
             level: e.level.as_str(),
             message: String::from_utf8_lossy(e.message).into_owned(),
+            host: e
+                .host
+                .map(|h| String::from_utf8_lossy(h).into_owned())
+                .or_else(|| file.host.clone()),
         });
     }
 
