@@ -12,10 +12,12 @@
 //!
 //! See `docs/architecture.md` for the contracts between the stages.
 
+pub mod aggregate;
 pub mod cli;
 pub mod format;
 pub mod ingest;
 pub mod input;
+pub mod pattern;
 pub mod progress;
 pub mod report;
 pub mod time;

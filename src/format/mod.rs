@@ -34,12 +34,12 @@ pub mod syslog5424;
 mod syslog_wrap;
 
 use crate::time::{CivilTime, LineTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use detect::{Detection, detect};
 
 /// Where in the stack a log comes from; decides which tier a signal belongs to.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     LoadBalancer,

@@ -25,14 +25,16 @@ use serde::Serialize;
 /// Receives the events of one file. Each chunk gets its own sink; sinks of consecutive chunks
 /// are then merged in order, so implementations must merge associatively.
 pub trait EventSink: Send + Sized {
-    /// An event. `line` is the 0-based line index within the chunk; after merging, within the
-    /// file (see [`EventSink::merge`]). `time` is `None` when the line's time was unreadable.
+    /// An event. `index` is the 0-based line index within the chunk; after merging, within
+    /// the file (see [`EventSink::merge`]). `time` is `None` when the line's time was
+    /// unreadable. `line` is the whole line the event was parsed from.
     fn on_event(
         &mut self,
         file: &FileContext,
-        line: u64,
+        index: u64,
         time: Option<Timestamp>,
         event: &Event<'_>,
+        line: &[u8],
     );
 
     /// A line continuing the previous event of the same chunk.
@@ -47,7 +49,8 @@ pub trait EventSink: Send + Sized {
 
 /// A sink that keeps nothing, for callers that only need the per-file accounting.
 impl EventSink for () {
-    fn on_event(&mut self, _: &FileContext, _: u64, _: Option<Timestamp>, _: &Event<'_>) {}
+    fn on_event(&mut self, _: &FileContext, _: u64, _: Option<Timestamp>, _: &Event<'_>, _: &[u8]) {
+    }
     fn merge(&mut self, _: Self, _: u64) {}
 }
 
@@ -122,6 +125,13 @@ pub struct InputSummary {
     pub truncated_lines: u64,
     #[serde(skip)]
     pub skipped_bytes: u64,
+    #[serde(skip)]
+    pub first_time: Option<Timestamp>,
+    #[serde(skip)]
+    pub last_time: Option<Timestamp>,
+    /// Bytes read from disk or the pipe (compressed size for compressed files).
+    #[serde(skip)]
+    pub bytes: u64,
 }
 
 /// The outcome of reading one input.

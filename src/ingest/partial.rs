@@ -16,6 +16,8 @@ use std::io::{self, Read};
 #[derive(Debug)]
 pub struct ChunkPartial<S> {
     pub lines: u64,
+    /// Bytes of the lines read, newlines included (decoded bytes for compressed input).
+    pub bytes: u64,
     pub events: u64,
     pub continuation_lines: u64,
     pub unparsed_lines: u64,
@@ -34,6 +36,7 @@ impl<S: EventSink> ChunkPartial<S> {
     pub fn new(sink: S) -> ChunkPartial<S> {
         ChunkPartial {
             lines: 0,
+            bytes: 0,
             events: 0,
             continuation_lines: 0,
             unparsed_lines: 0,
@@ -59,6 +62,7 @@ impl<S: EventSink> ChunkPartial<S> {
         }
         self.sink.merge(later.sink, self.lines);
         self.lines += later.lines;
+        self.bytes += later.bytes;
         self.events += later.events;
         self.continuation_lines += later.continuation_lines;
         self.unparsed_lines += later.unparsed_lines;
@@ -134,6 +138,7 @@ pub fn parse_chunk<R: Read, S: EventSink>(
     let (stats, result) = for_each_line(reader, buf, |line, _truncated| {
         let index = p.lines;
         p.lines += 1;
+        p.bytes += line.len() as u64 + 1;
         if is_blank(line) {
             p.blank_lines += 1;
             return;
@@ -164,7 +169,7 @@ pub fn parse_chunk<R: Read, S: EventSink>(
                 }
                 p.events += 1;
                 p.has_event = true;
-                p.sink.on_event(context, index, ts, &event);
+                p.sink.on_event(context, index, ts, &event, line);
             }
             Parsed::Continuation if p.has_event => {
                 p.continuation_lines += 1;

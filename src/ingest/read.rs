@@ -91,6 +91,10 @@ pub fn read<S: EventSink>(
         }
     };
     let yearless = format.filter(|_| opened.needs_years);
+    let disk_bytes = match &opened.bytes {
+        Bytes::File { len, .. } => Some(*len),
+        Bytes::Stream { .. } => None,
+    };
     let (partial, error) = match opened.bytes {
         // Plain files are opened again here (see `Bytes::File`).
         Bytes::File { ref path, len } => match File::open(path) {
@@ -168,6 +172,9 @@ pub fn read<S: EventSink>(
     summary.blank_lines = partial.blank_lines;
     summary.first_ts = partial.first_ts.map(|t| t.to_string());
     summary.last_ts = partial.last_ts.map(|t| t.to_string());
+    summary.first_time = partial.first_ts;
+    summary.bytes = disk_bytes.unwrap_or(partial.bytes);
+    summary.last_time = partial.last_ts;
     summary.assumed_tz = partial.used_assumed_zone.then(|| opened.zone.name());
     summary.truncated_lines = partial.truncated_lines;
     summary.skipped_bytes = partial.skipped_bytes;
@@ -258,5 +265,8 @@ pub fn summarize(
         assumed_tz: None,
         truncated_lines: 0,
         skipped_bytes: 0,
+        first_time: None,
+        last_time: None,
+        bytes: 0,
     }
 }

@@ -25,7 +25,8 @@ impl UnparsedSamples {
 }
 
 impl EventSink for UnparsedSamples {
-    fn on_event(&mut self, _: &FileContext, _: u64, _: Option<Timestamp>, _: &Event<'_>) {}
+    fn on_event(&mut self, _: &FileContext, _: u64, _: Option<Timestamp>, _: &Event<'_>, _: &[u8]) {
+    }
 
     fn on_unparsed(&mut self, _: &FileContext, line: u64, text: &[u8]) {
         if self.lines.len() < self.limit {

@@ -2,3 +2,4 @@
 
 pub mod inputs;
 pub mod safe_text;
+pub mod timeline;

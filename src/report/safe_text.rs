@@ -38,6 +38,29 @@ pub fn escape_for_terminal(bytes: &[u8], max_chars: usize) -> String {
     out
 }
 
+/// Log text made safe for a Markdown (CommonMark/GFM) table cell or paragraph: control
+/// characters escaped as for a terminal, then every character Markdown or HTML would act on
+/// backslash-escaped or entity-encoded, so a log line cannot break a table, inject HTML or
+/// make a link.
+pub fn escape_for_markdown(bytes: &[u8], max_chars: usize) -> String {
+    let text = escape_for_terminal(bytes, max_chars);
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|'
+            | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +77,17 @@ mod tests {
             escape_for_terminal("a\u{202e}b".as_bytes(), 10),
             "a\\u{202e}b"
         );
+    }
+
+    #[test]
+    fn markdown_cannot_be_broken_or_injected() {
+        let hostile =
+            b"a|b <script>alert(1)</script> [x](http://evil) `code` *em* \x1b[2J\n| --- |";
+        let safe = escape_for_markdown(hostile, 500);
+        assert!(!safe.contains('\n'), "{safe}");
+        assert!(!safe.contains("<script"), "{safe}");
+        assert!(!safe.contains("](http"), "{safe}");
+        assert!(safe.contains(r"a\|b"), "{safe}");
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe}");
     }
 }

@@ -77,6 +77,36 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// The offset in force at a UTC instant, in seconds east of UTC.
+    pub fn offset_at_utc(&self, utc: Timestamp) -> i32 {
+        match self {
+            Zone::Fixed(secs, _) => *secs,
+            Zone::Iana(tz) => chrono::DateTime::from_timestamp(utc.unix_seconds(), 0)
+                .map(|d| {
+                    tz.offset_from_utc_datetime(&d.naive_utc())
+                        .fix()
+                        .local_minus_utc()
+                })
+                .unwrap_or(0),
+        }
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` of an instant in this zone, for people to read.
+    pub fn format(&self, t: Timestamp) -> String {
+        let local = Timestamp(t.0 + self.offset_at_utc(t) as i64 * 1_000_000).to_civil_utc();
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            local.year.unwrap_or(0),
+            local.month,
+            local.day,
+            local.hour,
+            local.minute,
+            local.second
+        )
+    }
+}
+
 impl fmt::Display for Zone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())
@@ -319,6 +349,20 @@ mod tests {
         let t = conv.civil_to_utc(&civil(2024, 10, 27, 2, 30, 0)).unwrap();
         assert_eq!(t.to_string(), "2024-10-27T00:30:00Z");
         assert!(conv.used_assumed_zone);
+    }
+
+    #[test]
+    fn formats_instants_in_a_zone() {
+        let t = Timestamp::from_unix_seconds(1_720_000_000, 0); // 2024-07-03T09:46:40Z
+        assert_eq!(Zone::utc().format(t), "2024-07-03 09:46:40");
+        assert_eq!(
+            Zone::parse("Europe/Berlin").unwrap().format(t),
+            "2024-07-03 11:46:40"
+        );
+        assert_eq!(
+            Zone::parse("-05:00").unwrap().format(t),
+            "2024-07-03 04:46:40"
+        );
     }
 
     #[test]

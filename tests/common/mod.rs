@@ -28,7 +28,14 @@ pub struct Recorder {
 }
 
 impl EventSink for Recorder {
-    fn on_event(&mut self, file: &FileContext, line: u64, time: Option<Timestamp>, e: &Event<'_>) {
+    fn on_event(
+        &mut self,
+        file: &FileContext,
+        line: u64,
+        time: Option<Timestamp>,
+        e: &Event<'_>,
+        _raw: &[u8],
+    ) {
         self.events.push(Seen {
             line,
             time,

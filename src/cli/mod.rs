@@ -1,0 +1,121 @@
+//! The command line: parses arguments with clap and calls the engine. Thin on purpose; the
+//! work is in the library so tests and benches run the same code.
+
+mod args;
+mod formats;
+mod patterns;
+mod timeline;
+
+use crate::ingest::{self, EventSink, FileContext, FileResult};
+use crate::input;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit status when inputs were read (even if nothing in them was recognised).
+pub const EXIT_OK: u8 = 0;
+/// Exit status when no input could be read at all.
+pub const EXIT_NO_INPUT: u8 = 1;
+/// Exit status for bad usage: bad flags, bad values, an invalid pattern pack.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pmtrace",
+    version,
+    about = "Turns the raw logs of an outage into the facts of its postmortem",
+    long_about = "Turns the raw logs of an outage into the facts of its postmortem.\n\n\
+        Give it whatever you collected: load-balancer, web-server, database, application and \
+        system logs, plain or rotated and compressed (gzip, zstd, bzip2), in any mix of formats \
+        and time zones. Each file's format is detected by itself; every timestamp becomes UTC. \
+        The result is a deduplicated timeline: every failure, recovery and change signal the \
+        pattern packs name, failing and slow requests aggregated, and the warnings and errors \
+        no pattern names clustered by message template.",
+    after_help = "Examples:\n  \
+        pmtrace logs/                            the deduplicated timeline of everything in logs/\n  \
+        pmtrace --format json -o report.json logs/   the same as JSON (docs/report-schema.md)\n  \
+        pmtrace --since 2h --min-severity error logs/   errors in the last 2 hours of the logs\n  \
+        pmtrace --tz '*nginx*=Europe/Berlin' logs/  nginx logs written in Berlin time\n  \
+        pmtrace formats logs/                    what each file was read as, line accounting\n  \
+        pmtrace patterns test 'FATAL:  sorry, too many clients already'\n  \
+        journalctl -o short-iso | pmtrace -\n\n\
+        Exit status: 0 when inputs were read, 1 when none could be read, 2 for bad usage or an \
+        invalid pattern pack.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: timeline::TimelineArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show the format, source kind and line accounting detected for each input.
+    Formats(formats::FormatsArgs),
+    /// List, check and try out pattern packs.
+    #[command(subcommand)]
+    Patterns(patterns::PatternsCommand),
+}
+
+/// Runs the command line `args` (including the program name) and returns the exit status.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let command =
+        Cli::command().mut_subcommand("formats", |c| c.after_long_help(formats::format_list()));
+    let cli = match command
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(match cli.command {
+        Some(Command::Formats(args)) => formats::run(args),
+        Some(Command::Patterns(cmd)) => patterns::run(cmd),
+        None => timeline::run(cli.run),
+    })
+}
+
+/// Discovers and reads the inputs `args` names, printing one line on stderr for each input that
+/// could not be read, or broke part way, and for truncated lines. `None` when no path was given.
+fn ingest_inputs<S: EventSink>(
+    args: &args::InputArgs,
+    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
+) -> Option<Vec<FileResult<S>>> {
+    if args.paths.is_empty() {
+        eprintln!(
+            "pmtrace: no input given; name log files, directories or - for standard input (see --help)"
+        );
+        return None;
+    }
+    let (files, discover_errors) = input::discover(&args.paths);
+    for e in &discover_errors {
+        eprintln!("pmtrace: {}: {}", e.arg, e.message);
+    }
+    if files.is_empty() && discover_errors.is_empty() {
+        eprintln!("pmtrace: no input files found");
+    }
+    let results = ingest::ingest(&files, &args.ingest_options(), make_sink);
+    for r in &results {
+        if let Some(e) = &r.error {
+            eprintln!("pmtrace: {}: {e}", r.summary.path);
+        }
+        if !args.quiet && r.summary.truncated_lines > 0 {
+            eprintln!(
+                "pmtrace: {}: {} lines longer than {} bytes were truncated ({} bytes skipped)",
+                r.summary.path,
+                r.summary.truncated_lines,
+                input::lines::MAX_LINE,
+                r.summary.skipped_bytes
+            );
+        }
+    }
+    Some(results)
+}

@@ -1,0 +1,217 @@
+//! Matching a line against every pattern in one pass.
+//!
+//! One aho-corasick automaton holds the required literals of all patterns (matched ignoring
+//! ASCII case). Scanning a line with it yields the patterns that can match at all; only their
+//! regexes run, in priority order (the order the packs were loaded in), and the first that
+//! applies to the line's source and format and matches wins. Patterns without a usable literal
+//! run on every line they apply to.
+
+use super::Pattern;
+use crate::format::SourceKind;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// Compiled patterns, ready to match.
+#[derive(Clone, Debug)]
+pub struct PatternSet {
+    patterns: Vec<Pattern>,
+    prefilter: Option<AhoCorasick>,
+    /// For each literal of the automaton, the patterns that require it.
+    owners: Vec<Vec<u32>>,
+    /// Patterns without a literal: always candidates.
+    unfiltered: Vec<u32>,
+}
+
+/// Reusable state for [`PatternSet::find`], so matching allocates nothing per line.
+#[derive(Clone, Debug, Default)]
+pub struct MatchScratch {
+    /// `stamp[p] == epoch` marks pattern `p` as a candidate for the current line.
+    stamp: Vec<u32>,
+    epoch: u32,
+    candidates: Vec<u32>,
+}
+
+impl PatternSet {
+    pub fn new(patterns: Vec<Pattern>) -> PatternSet {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut unfiltered = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            if p.literals.is_empty() {
+                unfiltered.push(i as u32);
+                continue;
+            }
+            for lit in &p.literals {
+                match literals.iter().position(|l| l == lit) {
+                    Some(at) => owners[at].push(i as u32),
+                    None => {
+                        literals.push(lit.clone());
+                        owners.push(vec![i as u32]);
+                    }
+                }
+            }
+        }
+        let prefilter = (!literals.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&literals)
+                .expect("literals are plain bytes")
+        });
+        PatternSet {
+            patterns,
+            prefilter,
+            owners,
+            unfiltered,
+        }
+    }
+
+    /// An empty set (`--no-default-patterns` without `--patterns`).
+    pub fn empty() -> PatternSet {
+        PatternSet::new(Vec::new())
+    }
+
+    pub fn patterns(&self) -> &[Pattern] {
+        &self.patterns
+    }
+
+    pub fn get(&self, index: usize) -> &Pattern {
+        &self.patterns[index]
+    }
+
+    /// The first pattern, in priority order, that applies to a line of this source and format
+    /// and matches it.
+    pub fn find(
+        &self,
+        line: &[u8],
+        source: Option<SourceKind>,
+        format: Option<&str>,
+        scratch: &mut MatchScratch,
+    ) -> Option<usize> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        if scratch.stamp.len() != self.patterns.len() {
+            scratch.stamp = vec![0; self.patterns.len()];
+            scratch.epoch = 0;
+        }
+        scratch.epoch = scratch.epoch.wrapping_add(1);
+        if scratch.epoch == 0 {
+            scratch.stamp.iter_mut().for_each(|s| *s = 0);
+            scratch.epoch = 1;
+        }
+        scratch.candidates.clear();
+        if let Some(ac) = &self.prefilter {
+            for m in ac.find_overlapping_iter(line) {
+                for &p in &self.owners[m.pattern().as_usize()] {
+                    if scratch.stamp[p as usize] != scratch.epoch {
+                        scratch.stamp[p as usize] = scratch.epoch;
+                        scratch.candidates.push(p);
+                    }
+                }
+            }
+        }
+        if scratch.candidates.is_empty() && self.unfiltered.is_empty() {
+            return None;
+        }
+        scratch.candidates.extend_from_slice(&self.unfiltered);
+        scratch.candidates.sort_unstable();
+        scratch.candidates.iter().map(|&p| p as usize).find(|&p| {
+            let pattern = &self.patterns[p];
+            pattern.applies_to(source, format) && pattern.regex.is_match(line)
+        })
+    }
+
+    /// The named captures of pattern `index` in `line`, as (name, value) pairs.
+    pub fn captures<'l>(&self, index: usize, line: &'l [u8]) -> Vec<(&str, &'l [u8])> {
+        let pattern = &self.patterns[index];
+        if !pattern.has_captures {
+            return Vec::new();
+        }
+        let Some(caps) = pattern.regex.captures(line) else {
+            return Vec::new();
+        };
+        pattern
+            .regex
+            .capture_names()
+            .flatten()
+            .filter_map(|name| caps.name(name).map(|m| (name, m.as_bytes())))
+            .collect()
+    }
+
+    /// Every pattern whose regex matches `line`, whatever it applies to (for `patterns test`).
+    pub fn all_matching(&self, line: &[u8]) -> Vec<usize> {
+        (0..self.patterns.len())
+            .filter(|&p| self.patterns[p].regex.is_match(line))
+            .collect()
+    }
+
+    /// The required literals of pattern `index` found in `line` (why it was a candidate).
+    pub fn literals_found(&self, index: usize, line: &[u8]) -> Vec<String> {
+        let lower = line.to_ascii_lowercase();
+        self.patterns[index]
+            .literals
+            .iter()
+            .filter(|l| memchr::memmem::find(&lower, l).is_some())
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::{Category, Severity, Signal, compile_regex};
+
+    fn pattern(id: &str, regex: &str, sources: Vec<SourceKind>) -> Pattern {
+        let hir = regex_syntax::parse(regex).unwrap();
+        Pattern {
+            id: id.into(),
+            title: id.into(),
+            category: Category::Application,
+            severity: Severity::Error,
+            signal: Signal::Error,
+            sources,
+            formats: vec![],
+            regex: compile_regex(regex).unwrap(),
+            literals: crate::pattern::literals::required_literals(&hir).unwrap_or_default(),
+            has_captures: regex.contains("(?P<"),
+            samples: vec![],
+            hint: None,
+            origin: "test".into(),
+        }
+    }
+
+    #[test]
+    fn first_applicable_match_in_priority_order_wins() {
+        let set = PatternSet::new(vec![
+            pattern("db.only", "too many clients", vec![SourceKind::Database]),
+            pattern("any.clients", "(?i)too many CLIENTS", vec![]),
+            pattern("digits", r"\d{5}", vec![]),
+        ]);
+        let mut s = MatchScratch::default();
+        let line = b"FATAL:  sorry, too many clients already";
+        assert_eq!(
+            set.find(line, Some(SourceKind::Database), None, &mut s),
+            Some(0)
+        );
+        assert_eq!(set.find(line, Some(SourceKind::Web), None, &mut s), Some(1));
+        assert_eq!(set.find(b"pid 12345 exited", None, None, &mut s), Some(2));
+        assert_eq!(set.find(b"all quiet", None, None, &mut s), None);
+        assert_eq!(set.all_matching(line), vec![0, 1]);
+        assert_eq!(
+            set.literals_found(1, line),
+            vec!["too many clients".to_string()]
+        );
+    }
+
+    #[test]
+    fn captures_become_fields() {
+        let set = PatternSet::new(vec![pattern(
+            "lb.down",
+            r"Server (?P<server>\S+) is DOWN",
+            vec![],
+        )]);
+        let line = b"Server app/web2 is DOWN, reason: Layer4 timeout";
+        assert_eq!(set.captures(0, line), vec![("server", &b"app/web2"[..])]);
+    }
+}

@@ -1,0 +1,280 @@
+//! Pattern packs: data, not code. A pack is a TOML file of `[[pattern]]` tables (schema in
+//! `docs/patterns.md`); each names a failure, recovery or change signature by a regex over the
+//! raw log line, with its category, severity, signal, the sources or formats it applies to,
+//! and sample lines that must match. The default packs in `patterns/` are embedded in the
+//! binary; `--patterns PATH` adds more, ahead of them, so a user's pattern wins a tie.
+//!
+//! [`PatternSet`] matches a line against all patterns in one pass: an aho-corasick scan for
+//! the patterns' required literals picks the few regexes that can match at all.
+
+mod defaults;
+mod literals;
+mod matcher;
+mod pack;
+
+pub use matcher::{MatchScratch, PatternSet};
+pub use pack::compile_regex;
+
+use crate::format::SourceKind;
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What part of the system a signal is about; root causes are named by category too.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Database,
+    Network,
+    LoadBalancer,
+    Capacity,
+    Configuration,
+    Application,
+    Dependency,
+    Storage,
+    Security,
+}
+
+impl Category {
+    pub const ALL: [Category; 9] = [
+        Category::Database,
+        Category::Network,
+        Category::LoadBalancer,
+        Category::Capacity,
+        Category::Configuration,
+        Category::Application,
+        Category::Dependency,
+        Category::Storage,
+        Category::Security,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Database => "database",
+            Category::Network => "network",
+            Category::LoadBalancer => "load_balancer",
+            Category::Capacity => "capacity",
+            Category::Configuration => "configuration",
+            Category::Application => "application",
+            Category::Dependency => "dependency",
+            Category::Storage => "storage",
+            Category::Security => "security",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// How bad a signal is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        [
+            Severity::Info,
+            Severity::Warning,
+            Severity::Error,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// What a signal says about the incident: something failing, an alert firing, something
+/// recovering, or something changed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Error,
+    Alert,
+    Recovery,
+    Change,
+}
+
+impl Signal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Error => "error",
+            Signal::Alert => "alert",
+            Signal::Recovery => "recovery",
+            Signal::Change => "change",
+        }
+    }
+}
+
+/// One validated, compiled pattern.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub signal: Signal,
+    /// Source kinds it applies to; empty: all.
+    pub sources: Vec<SourceKind>,
+    /// Format names it applies to; empty: all.
+    pub formats: Vec<&'static str>,
+    pub regex: Regex,
+    /// At least one of these (lower-case) occurs in every line the regex matches; empty when
+    /// the regex has none worth using, and then it runs on every line it applies to.
+    pub literals: Vec<Vec<u8>>,
+    pub has_captures: bool,
+    pub samples: Vec<String>,
+    pub hint: Option<String>,
+    /// The pack it came from: a path, or `built-in:NAME.toml`.
+    pub origin: String,
+}
+
+impl Pattern {
+    /// Whether the pattern is for lines of this source kind and format.
+    pub fn applies_to(&self, source: Option<SourceKind>, format: Option<&str>) -> bool {
+        (self.sources.is_empty() || source.is_some_and(|s| self.sources.contains(&s)))
+            && (self.formats.is_empty() || format.is_some_and(|f| self.formats.contains(&f)))
+    }
+}
+
+/// A pack that failed to load: which file, which pattern, what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackError {
+    pub file: String,
+    pub pattern: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for PackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.pattern {
+            Some(id) => write!(f, "{}: {}: {}", self.file, id, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for PackError {}
+
+/// The `.toml` files a `--patterns` argument names: the file itself, or a folder's files.
+fn pack_files(path: &Path) -> Result<Vec<PathBuf>, PackError> {
+    let err = |message: String| PackError {
+        file: path.display().to_string(),
+        pattern: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(crate::input::io_message(&e)))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| err(crate::input::io_message(&e)))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(err("folder holds no .toml pattern packs".into()));
+    }
+    Ok(files)
+}
+
+/// Loads the packs `extra` names (files or folders, in order), then the built-in packs unless
+/// `no_defaults`. Everything is validated; the first problem is the error.
+pub fn load(extra: &[PathBuf], no_defaults: bool) -> Result<PatternSet, PackError> {
+    let mut seen = HashSet::new();
+    let mut patterns = Vec::new();
+    for arg in extra {
+        for file in pack_files(arg)? {
+            let origin = file.display().to_string();
+            let text = std::fs::read_to_string(&file).map_err(|e| PackError {
+                file: origin.clone(),
+                pattern: None,
+                message: crate::input::io_message(&e),
+            })?;
+            patterns.extend(pack::parse_pack(&origin, &text, &mut seen, true)?);
+        }
+    }
+    if !no_defaults {
+        for (name, text) in defaults::PACKS {
+            let origin = format!("built-in:{name}");
+            // The built-in samples are checked by the test suite, not on every run.
+            patterns.extend(pack::parse_pack(&origin, text, &mut seen, false)?);
+        }
+    }
+    Ok(PatternSet::new(patterns))
+}
+
+/// Validates one pack file on its own, samples included (`pmtrace patterns check`).
+pub fn check_file(path: &Path) -> Result<Vec<Pattern>, PackError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| PackError {
+        file: origin.clone(),
+        pattern: None,
+        message: crate::input::io_message(&e),
+    })?;
+    pack::parse_pack(&origin, &text, &mut HashSet::new(), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_packs_load_with_every_sample_checked() {
+        let mut seen = HashSet::new();
+        let mut total = 0;
+        for (name, text) in defaults::PACKS {
+            let patterns =
+                pack::parse_pack(name, text, &mut seen, true).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!patterns.is_empty(), "{name} is empty");
+            total += patterns.len();
+        }
+        assert_eq!(load(&[], false).unwrap().patterns().len(), total);
+    }
+
+    #[test]
+    fn a_folder_of_packs_loads_in_name_order_before_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("b.toml"),
+            "[[pattern]]\nid = \"mine.b\"\ntitle = \"B\"\ncategory = \"application\"\nseverity = \"error\"\nsignal = \"error\"\nregex = 'boom b'\nsamples = ['2024-11-14 14:00:00 ERROR boom b']\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("a.toml"),
+            "[[pattern]]\nid = \"mine.a\"\ntitle = \"A\"\ncategory = \"application\"\nseverity = \"error\"\nsignal = \"error\"\nregex = 'boom a'\nsamples = ['2024-11-14 14:00:00 ERROR boom a']\n",
+        )
+        .unwrap();
+        let set = load(&[dir.path().to_path_buf()], false).unwrap();
+        assert_eq!(set.patterns()[0].id, "mine.a");
+        assert_eq!(set.patterns()[1].id, "mine.b");
+        assert!(set.patterns().len() > 2);
+        let only = load(&[dir.path().to_path_buf()], true).unwrap();
+        assert_eq!(only.patterns().len(), 2);
+        let missing = load(&[dir.path().join("nope.toml")], true).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .ends_with("nope.toml: no such file or directory")
+        );
+    }
+}

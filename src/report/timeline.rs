@@ -1,0 +1,271 @@
+//! The timeline report: the JSON document of `docs/report-schema.md` (`schema_version` 1) and
+//! its renderings for a terminal, for Markdown, and as JSON lines.
+
+use crate::aggregate::TimelineEntry;
+use crate::ingest::InputSummary;
+use crate::report::safe_text::{escape_for_markdown, escape_for_terminal};
+use crate::time::Zone;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The version of the JSON contract; raised on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Totals of the run.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Stats {
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: u64,
+    pub elapsed_seconds: f64,
+    pub throughput_mb_s: f64,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub generated_by: String,
+    pub inputs: Vec<InputSummary>,
+    pub timeline: Vec<TimelineEntry>,
+    pub stats: Stats,
+}
+
+impl Report {
+    pub fn new(inputs: Vec<InputSummary>, timeline: Vec<TimelineEntry>, stats: Stats) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            generated_by: format!("pmtrace {}", env!("CARGO_PKG_VERSION")),
+            inputs,
+            timeline,
+            stats,
+        }
+    }
+}
+
+/// How text is shown.
+#[derive(Clone, Debug)]
+pub struct TextStyle {
+    pub zone: Zone,
+    pub color: bool,
+}
+
+fn paint(style: &TextStyle, code: &str, text: &str) -> String {
+    if style.color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn severity_color(severity: crate::pattern::Severity) -> &'static str {
+    use crate::pattern::Severity::*;
+    match severity {
+        Critical => "1;31",
+        Error => "31",
+        Warning => "33",
+        Info => "2",
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1.5 GB`, `12.0 MB`, `900 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if v < 1000.0 {
+            break;
+        }
+        v /= 1000.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
+/// One line about the run: inputs, size, lines, time, speed.
+pub fn run_summary(report: &Report) -> String {
+    let s = &report.stats;
+    let unparsed: u64 = report.inputs.iter().map(|i| i.unparsed_lines).sum();
+    let unknown = report
+        .inputs
+        .iter()
+        .filter(|i| i.format == "unknown")
+        .count();
+    let mut line = format!(
+        "{} inputs, {}, {} lines ({} events, {} unparsed) in {:.2} s ({:.0} MB/s)",
+        report.inputs.len(),
+        human_bytes(s.bytes),
+        thousands(s.lines),
+        thousands(s.events),
+        thousands(unparsed),
+        s.elapsed_seconds,
+        s.throughput_mb_s
+    );
+    if unknown > 0 {
+        line.push_str(&format!(
+            "; {unknown} inputs in no known format (see `pmtrace formats`)"
+        ));
+    }
+    line
+}
+
+/// The timeline for a terminal: one block per entry, time, source, severity, count, title,
+/// then the example line and where it is. Log text is escaped.
+pub fn write_text(out: &mut dyn Write, report: &Report, style: &TextStyle) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        paint(style, "2", &format!("pmtrace: {}", run_summary(report)))
+    )?;
+    let total: u64 = report.timeline.iter().map(|e| e.count).sum();
+    writeln!(
+        out,
+        "\nTimeline ({}): {} entries for {} occurrences\n",
+        style.zone.name(),
+        report.timeline.len(),
+        thousands(total)
+    )?;
+    if report.timeline.is_empty() {
+        writeln!(
+            out,
+            "  nothing to report: no failure, recovery or change signal in these logs"
+        )?;
+        return Ok(());
+    }
+    let count_width = report
+        .timeline
+        .iter()
+        .map(|e| thousands(e.count).len())
+        .max()
+        .unwrap_or(1);
+    for e in &report.timeline {
+        let first = style.zone.format(e.first_ts);
+        let last = style.zone.format(e.last_ts);
+        let span = if e.first_ts == e.last_ts {
+            first.clone()
+        } else if first[..10] == last[..10] {
+            format!("{first}–{}", &last[11..])
+        } else {
+            format!("{first} – {last}")
+        };
+        let source = e.source.map_or("-", |s| s.as_str());
+        writeln!(
+            out,
+            "{:<4} {}  {:<13} {} {:>width$}×  {}",
+            e.id,
+            span,
+            source,
+            paint(
+                style,
+                severity_color(e.severity),
+                &format!("{:<8}", e.severity.as_str())
+            ),
+            thousands(e.count),
+            paint(style, "1", &escape_for_terminal(e.title.as_bytes(), 160)),
+            width = count_width
+        )?;
+        writeln!(
+            out,
+            "     {}",
+            paint(style, "2", &escape_for_terminal(e.message.as_bytes(), 200))
+        )?;
+        let mut whereabouts = escape_for_terminal(e.location.as_bytes(), 160);
+        if e.files.len() > 1 {
+            whereabouts.push_str(&format!(" (+{} more files)", e.files.len() - 1));
+        }
+        if !e.hosts.is_empty() {
+            let hosts: Vec<String> = e
+                .hosts
+                .iter()
+                .map(|h| escape_for_terminal(h.as_bytes(), 64))
+                .collect();
+            whereabouts.push_str(&format!("  hosts: {}", hosts.join(", ")));
+        }
+        writeln!(out, "     {}", paint(style, "2", &whereabouts))?;
+    }
+    Ok(())
+}
+
+/// The timeline as a Markdown table (GFM), every piece of log text escaped.
+pub fn write_markdown(out: &mut dyn Write, report: &Report, zone: &Zone) -> io::Result<()> {
+    writeln!(out, "## Timeline\n")?;
+    writeln!(
+        out,
+        "All times {}. {}\n",
+        zone.name(),
+        escape_for_markdown(run_summary(report).as_bytes(), 400)
+    )?;
+    if report.timeline.is_empty() {
+        writeln!(
+            out,
+            "No failure, recovery or change signal was found in these logs."
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "| Time | Until | Source | Severity | Count | Event | Example |"
+    )?;
+    writeln!(out, "|---|---|---|---|--:|---|---|")?;
+    for e in &report.timeline {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} ({}) |",
+            zone.format(e.first_ts),
+            zone.format(e.last_ts),
+            e.source.map_or("-", |s| s.as_str()),
+            e.severity.as_str(),
+            thousands(e.count),
+            escape_for_markdown(e.title.as_bytes(), 160),
+            escape_for_markdown(e.message.as_bytes(), 200),
+            escape_for_markdown(e.location.as_bytes(), 160),
+        )?;
+    }
+    Ok(())
+}
+
+pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+/// One timeline entry per line.
+pub fn write_jsonl(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    for e in &report.timeline {
+        serde_json::to_writer(&mut *out, e)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(4_812_000), "4,812,000");
+        assert_eq!(human_bytes(900), "900 B");
+        assert_eq!(human_bytes(1_500_000_000), "1.5 GB");
+    }
+}
