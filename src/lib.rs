@@ -7,12 +7,16 @@
 //! - [`time`]: timestamps to UTC;
 //! - [`ingest`]: the parallel driver that runs the stages above over every input and hands
 //!   events to an [`ingest::EventSink`], accounting for every line;
+//! - [`pattern`]: pattern packs (TOML data) and one-pass matching;
+//! - [`aggregate`]: mergeable partials: the deduplicated timeline;
+//! - [`analysis`]: the whole run, from inputs to timeline;
 //! - [`report`]: rendering for people and programs;
 //! - [`cli`]: the command line, a thin layer over the rest.
 //!
 //! See `docs/architecture.md` for the contracts between the stages.
 
 pub mod aggregate;
+pub mod analysis;
 pub mod cli;
 pub mod format;
 pub mod ingest;

@@ -1,8 +1,8 @@
 //! `pmtrace formats`: what each input was read as, and where every line went.
 
 use super::args::InputArgs;
-use super::{EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, ingest_inputs};
-use crate::ingest::{InputSummary, UnparsedSamples};
+use super::{EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, discover_inputs, report_problems};
+use crate::ingest::{self, InputSummary, UnparsedSamples};
 use crate::report;
 use clap::{Args, ValueEnum};
 use std::io::{self, Write};
@@ -29,10 +29,17 @@ pub enum FormatsOutput {
 
 pub fn run(args: FormatsArgs) -> u8 {
     let limit = args.show_unparsed;
-    let Some(results) = ingest_inputs(&args.input, &|_| UnparsedSamples::new(limit)) else {
+    let Some(files) = discover_inputs(&args.input) else {
         return EXIT_USAGE;
     };
+    let results = ingest::ingest(&files, &args.input.ingest_options(), &|_| {
+        UnparsedSamples::new(limit)
+    });
     let opened = results.iter().filter(|r| r.opened).count();
+    let errors: Vec<(String, String)> = results
+        .iter()
+        .filter_map(|r| r.error.clone().map(|e| (r.summary.path.clone(), e)))
+        .collect();
     let unparsed: Vec<(String, UnparsedSamples)> = results
         .iter()
         .filter(|r| !r.sink.lines.is_empty())
@@ -43,6 +50,7 @@ pub fn run(args: FormatsArgs) -> u8 {
         .filter(|r| r.opened)
         .map(|r| r.summary)
         .collect();
+    report_problems(&readable, &errors, args.input.quiet);
     // A closed stdout (`| head`) is not an error of ours: nothing more to say.
     let _ = write_output(args.format, &readable, &unparsed);
     if opened == 0 { EXIT_NO_INPUT } else { EXIT_OK }

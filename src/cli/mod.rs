@@ -6,7 +6,7 @@ mod formats;
 mod patterns;
 mod timeline;
 
-use crate::ingest::{self, EventSink, FileContext, FileResult};
+use crate::ingest::InputSummary;
 use crate::input;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
@@ -83,12 +83,9 @@ where
     })
 }
 
-/// Discovers and reads the inputs `args` names, printing one line on stderr for each input that
-/// could not be read, or broke part way, and for truncated lines. `None` when no path was given.
-fn ingest_inputs<S: EventSink>(
-    args: &args::InputArgs,
-    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
-) -> Option<Vec<FileResult<S>>> {
+/// The inputs `args` names, printing one line on stderr for each argument that names nothing
+/// readable. `None` when no path was given at all.
+fn discover_inputs(args: &args::InputArgs) -> Option<Vec<input::InputFile>> {
     if args.paths.is_empty() {
         eprintln!(
             "pmtrace: no input given; name log files, directories or - for standard input (see --help)"
@@ -102,20 +99,22 @@ fn ingest_inputs<S: EventSink>(
     if files.is_empty() && discover_errors.is_empty() {
         eprintln!("pmtrace: no input files found");
     }
-    let results = ingest::ingest(&files, &args.ingest_options(), make_sink);
-    for r in &results {
-        if let Some(e) = &r.error {
-            eprintln!("pmtrace: {}: {e}", r.summary.path);
-        }
-        if !args.quiet && r.summary.truncated_lines > 0 {
-            eprintln!(
-                "pmtrace: {}: {} lines longer than {} bytes were truncated ({} bytes skipped)",
-                r.summary.path,
-                r.summary.truncated_lines,
-                input::lines::MAX_LINE,
-                r.summary.skipped_bytes
-            );
-        }
+    Some(files)
+}
+
+/// One line on stderr for each input that could not be read or broke part way, and for each
+/// input with truncated lines (unless quiet).
+fn report_problems(inputs: &[InputSummary], errors: &[(String, String)], quiet: bool) {
+    for (path, e) in errors {
+        eprintln!("pmtrace: {path}: {e}");
     }
-    Some(results)
+    for s in inputs.iter().filter(|s| !quiet && s.truncated_lines > 0) {
+        eprintln!(
+            "pmtrace: {}: {} lines longer than {} bytes were truncated ({} bytes skipped)",
+            s.path,
+            s.truncated_lines,
+            input::lines::MAX_LINE,
+            s.skipped_bytes
+        );
+    }
 }

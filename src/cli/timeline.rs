@@ -1,9 +1,9 @@
 //! `pmtrace PATH...`: the deduplicated timeline.
 
 use super::args::{InputArgs, PatternArgs};
-use super::{EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, ingest_inputs};
-use crate::aggregate::{TimelineConfig, TimelineEntry, TimelinePartial, build_timeline};
-use crate::ingest::EventSink;
+use super::{EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, discover_inputs, report_problems};
+use crate::aggregate::{TimelineConfig, TimelineEntry};
+use crate::analysis;
 use crate::pattern::{self, Category, Severity};
 use crate::report::timeline::{self as render, Report, Stats, TextStyle};
 use crate::time::{Timestamp, Zone};
@@ -189,22 +189,15 @@ pub fn run(args: TimelineArgs) -> u8 {
     config.gap_micros = args.gap;
     config.slow_ms = args.slow_ms;
     let config = Arc::new(config);
-    let Some(results) = ingest_inputs(&args.input, &|_| TimelinePartial::new(Arc::clone(&config)))
-    else {
+    let Some(files) = discover_inputs(&args.input) else {
         return EXIT_USAGE;
     };
-    let opened = results.iter().filter(|r| r.opened).count();
-    let files: Vec<String> = results.iter().map(|r| r.summary.path.clone()).collect();
-    let mut merged = TimelinePartial::new(Arc::clone(&config));
-    let mut inputs = Vec::with_capacity(results.len());
-    for r in results {
-        merged.merge(r.sink, 0);
-        if r.opened {
-            inputs.push(r.summary);
-        }
-    }
+    let analysis = analysis::analyse(&files, &args.input.ingest_options(), config);
+    report_problems(&analysis.inputs, &analysis.errors, args.input.quiet);
+    let opened = analysis.opened();
+    let inputs = analysis.inputs;
     let end = inputs.iter().filter_map(|i| i.last_time).max();
-    let timeline = filter(build_timeline(&merged, &files), &args, end);
+    let timeline = filter(analysis.timeline, &args, end);
     let elapsed = started.elapsed().as_secs_f64();
     let bytes: u64 = inputs.iter().map(|i| i.bytes).sum();
     let stats = Stats {
