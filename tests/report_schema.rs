@@ -1,0 +1,175 @@
+//! The JSON report against its documented contract: `docs/report-schema.md`'s tables list
+//! every key of every object with its type. This test reads those tables and checks a real
+//! report (and `pmtrace formats --format json`, and `--format jsonl`) against them: every
+//! documented key present with its type, no undocumented key.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs;
+use std::process::Command;
+
+/// `section heading -> (key -> type)` from the doc's tables.
+fn documented() -> BTreeMap<String, BTreeMap<String, String>> {
+    let doc = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/report-schema.md"
+    ))
+    .unwrap();
+    let mut sections = BTreeMap::new();
+    let mut current = String::new();
+    for line in doc.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            current = h.trim().to_string();
+        } else if let Some(row) = line.strip_prefix("| `") {
+            let mut cells = row.split(" | ");
+            let key = cells.next().unwrap().trim_end_matches('`').to_string();
+            let ty = cells.next().unwrap().trim().to_string();
+            sections
+                .entry(current.clone())
+                .or_insert_with(BTreeMap::new)
+                .insert(key, ty);
+        }
+    }
+    sections
+}
+
+fn type_ok(ty: &str, v: &Value) -> bool {
+    match ty {
+        "string" => v.is_string(),
+        "string or null" => v.is_string() || v.is_null(),
+        "integer" => v.is_u64() || v.is_i64(),
+        "number" => v.is_number(),
+        "array" => v.is_array(),
+        "array of strings" => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+        "object" => v.is_object(),
+        other => panic!("the doc uses a type the test does not know: {other}"),
+    }
+}
+
+fn check(section: &str, spec: &BTreeMap<String, String>, object: &Value) {
+    let map = object
+        .as_object()
+        .unwrap_or_else(|| panic!("{section}: not an object: {object}"));
+    let keys: Vec<&String> = map.keys().collect();
+    let documented: Vec<&String> = spec.keys().collect();
+    assert_eq!(
+        keys, documented,
+        "{section}: keys differ from docs/report-schema.md"
+    );
+    for (key, ty) in spec {
+        assert!(
+            type_ok(ty, &map[key]),
+            "{section}.{key}: {} is not {ty}",
+            map[key]
+        );
+    }
+}
+
+fn bundle() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("postgresql.log"),
+        "2024-11-14 14:02:11.123 UTC [4242] FATAL:  sorry, too many clients already\n\
+         2024-11-14 14:02:12 UTC [4243] FATAL:  sorry, too many clients already\n\
+         2024-11-14 14:31:02.456 UTC [1] LOG:  database system is ready to accept connections\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("haproxy.log"),
+        "Nov 14 14:02:11 lb1 haproxy[2201]: Server app/web2 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("access.log"),
+        "203.0.113.7 - - [14/Nov/2024:14:02:11 +0000] \"GET /api/cart/42 HTTP/1.1\" 502 157 \"-\" \"curl/8.5.0\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn pmtrace(args: &[&str]) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_pmtrace"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn json_report_matches_the_documented_contract() {
+    let spec = documented();
+    let dir = bundle();
+    let report: Value = serde_json::from_slice(&pmtrace(&[
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    check("Top level", &spec["Top level"], &report);
+    assert_eq!(report["schema_version"], 1);
+    let inputs = report["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    inputs
+        .iter()
+        .for_each(|i| check("inputs[]", &spec["inputs[]"], i));
+    let timeline = report["timeline"].as_array().unwrap();
+    assert!(timeline.len() >= 3, "{timeline:#?}");
+    timeline
+        .iter()
+        .for_each(|e| check("timeline[]", &spec["timeline[]"], e));
+    check("stats", &spec["stats"], &report["stats"]);
+    for e in timeline {
+        for key in ["first", "last"] {
+            assert!(e[key].as_str().unwrap().ends_with('Z'), "{e}");
+        }
+    }
+    let down = timeline
+        .iter()
+        .find(|e| e["pattern"] == "haproxy.server_down")
+        .unwrap();
+    assert_eq!(down["fields"]["server"], serde_json::json!(["app/web2"]));
+    assert_eq!(down["hosts"], serde_json::json!(["lb1"]));
+}
+
+#[test]
+fn jsonl_is_one_documented_entry_per_line() {
+    let spec = documented();
+    let dir = bundle();
+    let out = pmtrace(&["--format", "jsonl", dir.path().to_str().unwrap()]);
+    let lines: Vec<&[u8]> = out
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(lines.len() >= 3);
+    for line in lines {
+        check(
+            "timeline[]",
+            &spec["timeline[]"],
+            &serde_json::from_slice(line).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn formats_json_uses_the_same_input_objects() {
+    let spec = documented();
+    let dir = bundle();
+    let doc: Value = serde_json::from_slice(&pmtrace(&[
+        "formats",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .for_each(|i| check("inputs[]", &spec["inputs[]"], i));
+}
