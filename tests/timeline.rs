@@ -79,10 +79,7 @@ fn run(dir: &Path, threads: usize, chunk: u64) -> Analysis {
     analyse(&files, &opts, config)
 }
 
-fn find<'a>(
-    timeline: &'a [TimelineEntry],
-    pred: impl Fn(&TimelineEntry) -> bool,
-) -> Vec<&'a TimelineEntry> {
+fn find(timeline: &[TimelineEntry], pred: impl Fn(&TimelineEntry) -> bool) -> Vec<&TimelineEntry> {
     timeline.iter().filter(|e| pred(e)).collect()
 }
 

@@ -158,7 +158,7 @@ pub fn write_text(out: &mut dyn Write, report: &Report, style: &TextStyle) -> io
     for e in &report.timeline {
         let first = style.zone.format(e.first_ts);
         let last = style.zone.format(e.last_ts);
-        let span = if e.first_ts == e.last_ts {
+        let span = if first == last {
             first.clone()
         } else if first[..10] == last[..10] {
             format!("{first}–{}", &last[11..])
