@@ -251,6 +251,53 @@ mod tests {
         assert_eq!(load(&[], false).unwrap().patterns().len(), total);
     }
 
+    /// The format that reads a sample line, as detection would pick among those that parse it.
+    fn reader_of(line: &[u8]) -> Option<&'static crate::format::Format> {
+        use crate::format::{self, Parsed};
+        format::ALL
+            .iter()
+            .copied()
+            .filter(|f| matches!((f.parse)(line), Parsed::Event(_)))
+            .max_by_key(|f| f.specificity)
+            .or_else(|| {
+                matches!((format::FALLBACK.parse)(line), Parsed::Event(_))
+                    .then_some(format::FALLBACK)
+            })
+    }
+
+    /// Every built-in sample is won by its own pattern: no earlier pattern (in this pack or a
+    /// pack before it) takes its lines.
+    #[test]
+    fn every_built_in_sample_is_won_by_its_own_pattern() {
+        let set = load(&[], false).unwrap();
+        let mut scratch = MatchScratch::default();
+        let mut stolen = Vec::new();
+        for (i, p) in set.patterns().iter().enumerate() {
+            for sample in &p.samples {
+                let line = sample.as_bytes();
+                // A line no format starts an event with (a stack-trace line) is judged as a
+                // continuation in a file of the pattern's own source and format.
+                let reader = reader_of(line);
+                let source = reader.map(|f| f.source).or(p.sources.first().copied());
+                let format = reader.map(|f| f.name).or(p.formats.first().copied());
+                let won = set.find(line, source, format, &mut scratch);
+                if won != Some(i) {
+                    let by = won.map_or("nothing".to_string(), |w| set.get(w).id.clone());
+                    stolen.push(format!(
+                        "{} (read as {:?}): won by {by}: {sample}",
+                        p.id,
+                        reader.map(|f| f.name)
+                    ));
+                }
+            }
+        }
+        assert!(
+            stolen.is_empty(),
+            "samples not won by their own pattern:\n{}",
+            stolen.join("\n")
+        );
+    }
+
     #[test]
     fn a_folder_of_packs_loads_in_name_order_before_the_defaults() {
         let dir = tempfile::tempdir().unwrap();
