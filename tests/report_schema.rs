@@ -133,7 +133,8 @@ fn json_report_matches_the_documented_contract() {
         .iter()
         .find(|e| e["pattern"] == "haproxy.server_down")
         .unwrap();
-    assert_eq!(down["fields"]["server"], serde_json::json!(["app/web2"]));
+    assert_eq!(down["fields"]["backend"], serde_json::json!(["app"]));
+    assert_eq!(down["fields"]["server"], serde_json::json!(["web2"]));
     assert_eq!(down["hosts"], serde_json::json!(["lb1"]));
 }
 

@@ -251,18 +251,15 @@ mod tests {
         assert_eq!(load(&[], false).unwrap().patterns().len(), total);
     }
 
-    /// The format that reads a sample line, as detection would pick among those that parse it.
-    fn reader_of(line: &[u8]) -> Option<&'static crate::format::Format> {
+    /// The formats that read a sample line as an event: the contexts it may be seen in.
+    fn readers_of(line: &[u8]) -> Vec<&'static crate::format::Format> {
         use crate::format::{self, Parsed};
         format::ALL
             .iter()
             .copied()
+            .chain([format::FALLBACK])
             .filter(|f| matches!((f.parse)(line), Parsed::Event(_)))
-            .max_by_key(|f| f.specificity)
-            .or_else(|| {
-                matches!((format::FALLBACK.parse)(line), Parsed::Event(_))
-                    .then_some(format::FALLBACK)
-            })
+            .collect()
     }
 
     /// Every built-in sample is won by its own pattern: no earlier pattern (in this pack or a
@@ -275,19 +272,28 @@ mod tests {
         for (i, p) in set.patterns().iter().enumerate() {
             for sample in &p.samples {
                 let line = sample.as_bytes();
-                // A line no format starts an event with (a stack-trace line) is judged as a
-                // continuation in a file of the pattern's own source and format.
-                let reader = reader_of(line);
-                let source = reader.map(|f| f.source).or(p.sources.first().copied());
-                let format = reader.map(|f| f.name).or(p.formats.first().copied());
-                let won = set.find(line, source, format, &mut scratch);
-                if won != Some(i) {
-                    let by = won.map_or("nothing".to_string(), |w| set.get(w).id.clone());
-                    stolen.push(format!(
-                        "{} (read as {:?}): won by {by}: {sample}",
-                        p.id,
-                        reader.map(|f| f.name)
-                    ));
+                // The sample must be won by its own pattern in at least one context it applies
+                // to: a file of a format that reads it (a Python log line quoting a PostgreSQL
+                // error is a Python line), or, for a line no format starts an event with (a
+                // stack-trace line), a file of the pattern's own source and format.
+                let mut contexts: Vec<(Option<SourceKind>, Option<&str>)> = readers_of(line)
+                    .into_iter()
+                    .filter(|f| p.applies_to(Some(f.source), Some(f.name)))
+                    .map(|f| (Some(f.source), Some(f.name)))
+                    .collect();
+                if contexts.is_empty() {
+                    contexts.push((p.sources.first().copied(), p.formats.first().copied()));
+                }
+                let winners: Vec<Option<usize>> = contexts
+                    .iter()
+                    .map(|(s, f)| set.find(line, *s, *f, &mut scratch))
+                    .collect();
+                if !winners.contains(&Some(i)) {
+                    let by: Vec<String> = winners
+                        .iter()
+                        .map(|w| w.map_or("nothing".to_string(), |w| set.get(w).id.clone()))
+                        .collect();
+                    stolen.push(format!("{}: won by {by:?}: {sample}", p.id));
                 }
             }
         }
