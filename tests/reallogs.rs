@@ -233,3 +233,75 @@ fn real_logs_are_read_by_the_right_format() {
         failures.join("\n")
     );
 }
+
+/// The timeline of real incidents: a storm of thousands of lines becomes a handful of named
+/// entries, and a broker outage reads as its story.
+#[test]
+fn real_incidents_become_a_handful_of_named_entries() {
+    use pmtrace::aggregate::TimelineConfig;
+    use pmtrace::analysis::analyse;
+    use pmtrace::input::discover;
+    use std::sync::Arc;
+
+    let Some(root) = reallogs() else { return };
+    let config = Arc::new(TimelineConfig::new(
+        pmtrace::pattern::load(&[], false).unwrap(),
+    ));
+    let timeline = |rel: &str| {
+        let files = discover(&[root.join(rel).to_string_lossy().into_owned()]).0;
+        analyse(&files, &IngestOptions::default(), Arc::clone(&config)).timeline
+    };
+
+    // percona-toolkit errlog007: 2,444 lines of an InnoDB undo-slot and semaphore-wait storm.
+    let storm = timeline("percona-toolkit/errlogs/errlog007.txt");
+    assert!(storm.len() <= 6, "{} entries: {storm:#?}", storm.len());
+    assert!(storm.iter().all(|e| e.pattern.is_some()), "{storm:#?}");
+    assert!(
+        storm
+            .iter()
+            .any(|e| e.pattern.as_deref() == Some("mysql.innodb_undo_slots_exhausted"))
+    );
+
+    // Kafka, 2016-12-19: broker 1's controlled shutdown at 18:14, its restart at 19:27, and lost
+    // connections to broker 2 from 20:39 to 20:51.
+    let kafka = timeline("elastic-examples/kafka_monitoring");
+    let at = |pattern: &str, from: &str, to: &str| {
+        kafka.iter().any(|e| {
+            e.pattern.as_deref() == Some(pattern)
+                && e.first.as_str() >= from
+                && e.first.as_str() <= to
+        })
+    };
+    assert!(
+        at(
+            "kafka.controlled_shutdown_started",
+            "2016-12-19T18:14",
+            "2016-12-19T18:15"
+        ),
+        "{kafka:#?}"
+    );
+    assert!(
+        at(
+            "kafka.broker_started",
+            "2016-12-19T19:27",
+            "2016-12-19T19:28"
+        ),
+        "{kafka:#?}"
+    );
+    assert!(
+        at(
+            "kafka.connection_disconnected",
+            "2016-12-19T20:39",
+            "2016-12-19T20:40"
+        ),
+        "{kafka:#?}"
+    );
+    assert!(
+        at(
+            "kafka.connection_disconnected",
+            "2016-12-19T20:51",
+            "2016-12-19T20:52"
+        ),
+        "{kafka:#?}"
+    );
+}
