@@ -1,5 +1,6 @@
-//! Criterion benches, one group per ingest stage: splitting bytes into lines, detecting a
-//! format, parsing lines of each format, and the whole parallel ingest of a plain file.
+//! Criterion benches, one group per stage: splitting bytes into lines, detecting a format,
+//! parsing lines of each format, the parallel ingest of a plain file, matching lines against
+//! the pattern packs, and the whole timeline run.
 //!
 //! `cargo bench --bench stages` runs them all; `cargo bench --bench stages -- parse/` one group.
 
@@ -113,5 +114,79 @@ fn ingest_file(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, split, detect, parse, ingest_file);
+/// Matching lines against the built-in packs: lines that match (each pattern's samples) and
+/// lines that match nothing (ordinary traffic), as a log mostly is.
+fn patterns(c: &mut Criterion) {
+    let set = pmtrace::pattern::load(&[], false).unwrap();
+    let matching: Vec<Vec<u8>> = set
+        .patterns()
+        .iter()
+        .flat_map(|p| p.samples.iter().map(|s| s.as_bytes().to_vec()))
+        .collect();
+    let quiet: Vec<Vec<u8>> = (0..2000)
+        .map(|i| format!("2024-11-14 14:02:{:02},123 INFO [worker-{}] com.example.Orders - order {i} placed for customer {} in 42 ms", i % 60, i % 8, i * 7).into_bytes())
+        .collect();
+    let mut g = c.benchmark_group("pattern");
+    for (name, lines) in [("matching_samples", &matching), ("quiet_lines", &quiet)] {
+        g.throughput(Throughput::Bytes(
+            lines.iter().map(|l| l.len() as u64 + 1).sum(),
+        ));
+        g.bench_function(name, |b| {
+            let mut scratch = pmtrace::pattern::MatchScratch::default();
+            b.iter(|| {
+                let mut hits = 0u32;
+                for l in lines.iter() {
+                    if set.find(l, None, None, &mut scratch).is_some() {
+                        hits += 1;
+                    }
+                }
+                black_box(hits)
+            })
+        });
+    }
+    g.finish();
+}
+
+/// The whole timeline run (ingest, match, aggregate, build) over a plain nginx log.
+fn timeline(c: &mut Criterion) {
+    use pmtrace::aggregate::TimelineConfig;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("access.log");
+    let data = nginx_log(400_000);
+    std::fs::write(&path, &data).unwrap();
+    let files = discover(&[path.to_string_lossy().into_owned()]).0;
+    let config = Arc::new(TimelineConfig::new(
+        pmtrace::pattern::load(&[], false).unwrap(),
+    ));
+    let mut g = c.benchmark_group("timeline");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(20);
+    for threads in [1usize, 2] {
+        let opts = IngestOptions {
+            threads,
+            ..IngestOptions::default()
+        };
+        g.bench_function(BenchmarkId::new("nginx_56MB_threads", threads), |b| {
+            b.iter(|| {
+                black_box(pmtrace::analysis::analyse(
+                    &files,
+                    &opts,
+                    Arc::clone(&config),
+                ))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    split,
+    detect,
+    parse,
+    ingest_file,
+    patterns,
+    timeline
+);
 criterion_main!(benches);

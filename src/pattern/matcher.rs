@@ -8,7 +8,7 @@
 
 use super::Pattern;
 use crate::format::SourceKind;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// Compiled patterns, ready to match.
 #[derive(Clone, Debug)]
@@ -51,7 +51,10 @@ impl PatternSet {
             }
         }
         let prefilter = (!literals.is_empty()).then(|| {
+            // A full DFA: one table lookup per byte of every line, which matters because every
+            // line of every log is scanned (the default NFA was ~4 ns/byte with 460 literals).
             AhoCorasickBuilder::new()
+                .kind(Some(AhoCorasickKind::DFA))
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(&literals)
