@@ -87,12 +87,26 @@ fn find(timeline: &[TimelineEntry], pred: impl Fn(&TimelineEntry) -> bool) -> Ve
 fn the_timeline_does_not_depend_on_threads_or_chunks() {
     let dir = tempfile::tempdir().unwrap();
     write_bundle(dir.path());
-    let reference = run(dir.path(), 1, 1 << 30).timeline;
+    let metrics = |a: &Analysis| {
+        let mut m = a.partial.metrics.clone();
+        m.series
+            .values_mut()
+            .for_each(|s| s.buckets.values_mut().for_each(|b| b.normalize()));
+        m
+    };
+    let whole = run(dir.path(), 1, 1 << 30);
+    let reference = whole.timeline.clone();
     assert!(!reference.is_empty());
+    assert!(!whole.partial.metrics.series.is_empty());
     for threads in [1, 2, 8] {
         for chunk in [97u64, 4096, 1 << 20] {
-            let t = run(dir.path(), threads, chunk).timeline;
-            assert_eq!(t, reference, "threads {threads}, chunk {chunk}");
+            let a = run(dir.path(), threads, chunk);
+            assert_eq!(a.timeline, reference, "threads {threads}, chunk {chunk}");
+            assert_eq!(
+                metrics(&a),
+                metrics(&whole),
+                "metrics, threads {threads}, chunk {chunk}"
+            );
         }
     }
 }

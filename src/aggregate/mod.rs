@@ -3,7 +3,9 @@
 //! merged partial into [`TimelineEntry`]s, sorted by time, with stable ids.
 
 pub mod cluster;
+pub mod metrics;
 pub mod similar;
+pub mod sketch;
 pub mod template;
 mod timeline;
 

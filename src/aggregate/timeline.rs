@@ -12,6 +12,7 @@
 //! merge associatively, so the timeline is the same for any chunk size and thread count.
 
 use super::cluster::{self, Cluster, Occurrence};
+use super::metrics::MetricsPartial;
 use super::template::{template, template_hash};
 use crate::format::{Event, Level, SourceKind};
 use crate::ingest::{EventSink, FileContext};
@@ -86,6 +87,8 @@ pub struct TimelinePartial {
     templates: usize,
     /// Events that matched or were kept but had no usable time.
     pub untimed: u64,
+    /// Time-bucketed request metrics per source kind.
+    pub metrics: MetricsPartial,
     scratch: MatchScratch,
     last_event: Option<LastEvent>,
 }
@@ -128,6 +131,7 @@ impl TimelinePartial {
             entries: HashMap::new(),
             templates: 0,
             untimed: 0,
+            metrics: MetricsPartial::default(),
             scratch: MatchScratch::default(),
             last_event: None,
         }
@@ -201,6 +205,9 @@ impl EventSink for TimelinePartial {
             fields: &[],
         };
         if let Some(r) = &event.request {
+            if let Some(source) = file.source {
+                self.metrics.record(source, time, r, self.config.slow_ms);
+            }
             let slow = r.latency_ms.is_some_and(|ms| ms >= self.config.slow_ms);
             if r.status < 500 && !slow {
                 return;
@@ -277,6 +284,7 @@ impl EventSink for TimelinePartial {
             }
         }
         self.untimed += later.untimed;
+        self.metrics.merge(later.metrics);
         // Continuations at the start of `later` belong to events before it, not to ours.
     }
 }

@@ -1,0 +1,346 @@
+//! Time-bucketed request metrics per source kind, mergeable like everything else: per bucket
+//! the requests, failures (status ≥ 500), client errors (4xx), very slow requests, the first and
+//! last failure, a latency histogram, distinct clients and clients with a failure, and request
+//! shares per backend.
+//!
+//! Buckets start at [`BASE_BUCKET`] wide and are kept sparsely. When a source holds more than
+//! [`MAX_BUCKETS`], its buckets double in width (summing pairs) until it does not; merging two
+//! partials first brings both to the wider width. Coarsening is exact, so the result does not
+//! depend on how the input was chunked, and memory stays bounded however long the logs run.
+
+use super::sketch::{DistinctCount, LatencyHistogram};
+use crate::format::{Request, SourceKind};
+use crate::time::Timestamp;
+use std::collections::BTreeMap;
+
+/// The finest bucket: 10 s.
+pub const BASE_BUCKET: i64 = 10 * 1_000_000;
+/// At most this many buckets per source before they are coarsened.
+pub const MAX_BUCKETS: usize = 8192;
+/// At most this many backends are told apart per bucket; the rest share one slot.
+const MAX_BACKENDS: usize = 32;
+/// The name the backends beyond [`MAX_BACKENDS`] are counted under.
+pub const OTHER_BACKENDS: &str = "(other)";
+
+/// What happened to requests in one bucket.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BucketMetrics {
+    pub requests: u64,
+    pub failed: u64,
+    pub client_errors: u64,
+    pub slow: u64,
+    pub first_failed: Option<Timestamp>,
+    pub last_failed: Option<Timestamp>,
+    pub first_slow: Option<Timestamp>,
+    pub last_slow: Option<Timestamp>,
+    pub latency: LatencyHistogram,
+    pub clients: DistinctCount,
+    pub failed_clients: DistinctCount,
+    pub backends: Vec<(String, u64)>,
+}
+
+fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        _ => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        _ => a.or(b),
+    }
+}
+
+fn add_backend(backends: &mut Vec<(String, u64)>, name: &[u8], n: u64) {
+    if let Some(slot) = backends.iter_mut().find(|(b, _)| b.as_bytes() == name) {
+        slot.1 += n;
+    } else if backends.len() < MAX_BACKENDS {
+        backends.push((String::from_utf8_lossy(name).into_owned(), n));
+    } else if let Some(slot) = backends.iter_mut().find(|(b, _)| b == OTHER_BACKENDS) {
+        slot.1 += n;
+    } else {
+        // Make room for the catch-all by folding in the smallest named backend.
+        backends.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let (_, smallest) = backends.pop().expect("full list");
+        backends.push((OTHER_BACKENDS.to_string(), smallest + n));
+    }
+}
+
+impl BucketMetrics {
+    fn record(&mut self, time: Timestamp, r: &Request<'_>, slow_ms: f64) {
+        self.requests += 1;
+        let failed = r.status >= 500;
+        if failed {
+            self.failed += 1;
+            self.first_failed = min_opt(self.first_failed, Some(time));
+            self.last_failed = max_opt(self.last_failed, Some(time));
+        } else if (400..500).contains(&r.status) {
+            self.client_errors += 1;
+        }
+        if let Some(ms) = r.latency_ms {
+            self.latency.record(ms);
+            if ms >= slow_ms {
+                self.slow += 1;
+                self.first_slow = min_opt(self.first_slow, Some(time));
+                self.last_slow = max_opt(self.last_slow, Some(time));
+            }
+        }
+        if let Some(c) = r.client {
+            // A client is its address, without the port a load balancer logs with it.
+            let c = match memchr::memrchr(b':', c) {
+                Some(i) if c[..i].contains(&b'.') && c[i + 1..].iter().all(u8::is_ascii_digit) => {
+                    &c[..i]
+                }
+                _ => c,
+            };
+            self.clients.insert(c);
+            if failed {
+                self.failed_clients.insert(c);
+            }
+        }
+        if let Some(u) = r.upstream {
+            add_backend(&mut self.backends, u, 1);
+        }
+    }
+
+    pub fn merge(&mut self, other: &BucketMetrics) {
+        self.requests += other.requests;
+        self.failed += other.failed;
+        self.client_errors += other.client_errors;
+        self.slow += other.slow;
+        self.first_failed = min_opt(self.first_failed, other.first_failed);
+        self.last_failed = max_opt(self.last_failed, other.last_failed);
+        self.first_slow = min_opt(self.first_slow, other.first_slow);
+        self.last_slow = max_opt(self.last_slow, other.last_slow);
+        self.latency.merge(&other.latency);
+        self.clients.merge(&other.clients);
+        self.failed_clients.merge(&other.failed_clients);
+        for (name, n) in &other.backends {
+            add_backend(&mut self.backends, name.as_bytes(), *n);
+        }
+    }
+
+    /// The backends in a canonical order (busiest first), for results that do not depend on
+    /// the order requests arrived in.
+    pub fn normalize(&mut self) {
+        self.backends
+            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
+}
+
+/// One source kind's buckets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Width of every bucket (µs): `BASE_BUCKET` times a power of two.
+    pub width: i64,
+    /// Bucket index (start time / width) to its metrics.
+    pub buckets: BTreeMap<i64, BucketMetrics>,
+}
+
+impl Default for Series {
+    fn default() -> Self {
+        Series {
+            width: BASE_BUCKET,
+            buckets: BTreeMap::new(),
+        }
+    }
+}
+
+impl Series {
+    fn coarsen_to(&mut self, width: i64) {
+        while self.width < width {
+            let old = std::mem::take(&mut self.buckets);
+            self.width *= 2;
+            for (index, b) in old {
+                self.buckets
+                    .entry(index.div_euclid(2))
+                    .or_default()
+                    .merge(&b);
+            }
+        }
+    }
+
+    fn bound(&mut self) {
+        while self.buckets.len() > MAX_BUCKETS {
+            let w = self.width * 2;
+            self.coarsen_to(w);
+        }
+    }
+
+    fn merge(&mut self, mut other: Series) {
+        let width = self.width.max(other.width);
+        self.coarsen_to(width);
+        other.coarsen_to(width);
+        for (index, b) in other.buckets {
+            match self.buckets.get_mut(&index) {
+                Some(mine) => mine.merge(&b),
+                None => {
+                    self.buckets.insert(index, b);
+                }
+            }
+        }
+        self.bound();
+    }
+
+    /// The start time of bucket `index`.
+    pub fn start_of(&self, index: i64) -> Timestamp {
+        Timestamp(index * self.width)
+    }
+}
+
+/// Per source kind, the request metrics of the requests seen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricsPartial {
+    pub series: BTreeMap<SourceKind, Series>,
+}
+
+impl MetricsPartial {
+    pub fn record(
+        &mut self,
+        source: SourceKind,
+        time: Timestamp,
+        request: &Request<'_>,
+        slow_ms: f64,
+    ) {
+        let series = self.series.entry(source).or_default();
+        let index = time.0.div_euclid(series.width);
+        series
+            .buckets
+            .entry(index)
+            .or_default()
+            .record(time, request, slow_ms);
+        if series.buckets.len() > MAX_BUCKETS {
+            series.bound();
+        }
+    }
+
+    pub fn merge(&mut self, other: MetricsPartial) {
+        for (source, s) in other.series {
+            match self.series.get_mut(&source) {
+                Some(mine) => mine.merge(s),
+                None => {
+                    self.series.insert(source, s);
+                }
+            }
+        }
+    }
+
+    /// The edge: the outermost source kind with requests (load balancer, else web server, else
+    /// application), where each user request is counted once.
+    pub fn edge(&self) -> Option<(SourceKind, &Series)> {
+        [
+            SourceKind::LoadBalancer,
+            SourceKind::Web,
+            SourceKind::Application,
+        ]
+        .into_iter()
+        .find_map(|k| {
+            self.series
+                .get(&k)
+                .filter(|s| !s.buckets.is_empty())
+                .map(|s| (k, s))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(status: u16, client: &'static [u8], ms: f64) -> Request<'static> {
+        Request {
+            status,
+            latency_ms: Some(ms),
+            client: Some(client),
+            method: None,
+            path: None,
+            bytes_sent: None,
+            upstream: Some(b"web1:8080"),
+        }
+    }
+
+    fn t(secs: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(secs, 0)
+    }
+
+    #[test]
+    fn buckets_count_requests_failures_and_clients() {
+        let mut m = MetricsPartial::default();
+        m.record(
+            SourceKind::Web,
+            t(100),
+            &req(200, b"10.0.0.1", 20.0),
+            5000.0,
+        );
+        m.record(
+            SourceKind::Web,
+            t(101),
+            &req(503, b"10.0.0.2:5555", 30.0),
+            5000.0,
+        );
+        m.record(
+            SourceKind::Web,
+            t(105),
+            &req(404, b"10.0.0.2:5556", 9000.0),
+            5000.0,
+        );
+        let (kind, s) = m.edge().unwrap();
+        assert_eq!(kind, SourceKind::Web);
+        let b = &s.buckets[&10];
+        assert_eq!(
+            (b.requests, b.failed, b.client_errors, b.slow),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(b.clients.estimate(), 2, "ports are not clients");
+        assert_eq!(b.failed_clients.estimate(), 1);
+        assert_eq!(b.first_failed, Some(t(101)));
+        assert_eq!(b.backends, vec![("web1:8080".to_string(), 3)]);
+    }
+
+    #[test]
+    fn merging_and_coarsening_do_not_depend_on_chunking() {
+        let events: Vec<(i64, u16)> = (0..30_000)
+            .map(|i| (i * 7, if i % 13 == 0 { 500 } else { 200 }))
+            .collect();
+        let build = |part: &[(i64, u16)]| {
+            let mut m = MetricsPartial::default();
+            for (s, status) in part {
+                m.record(
+                    SourceKind::LoadBalancer,
+                    t(*s),
+                    &req(*status, b"10.1.1.1", 10.0),
+                    5000.0,
+                );
+            }
+            m
+        };
+        let whole = build(&events);
+        // 30,000 requests 7 s apart span 21,000 buckets of 10 s: coarsened to 40 s.
+        assert_eq!(
+            whole.series[&SourceKind::LoadBalancer].width,
+            4 * BASE_BUCKET
+        );
+        for split in [1, 5_000, 17_321, 29_999] {
+            let mut a = build(&events[..split]);
+            a.merge(build(&events[split..]));
+            assert_eq!(a, whole, "split {split}");
+        }
+        let total: u64 = whole.series[&SourceKind::LoadBalancer]
+            .buckets
+            .values()
+            .map(|b| b.requests)
+            .sum();
+        assert_eq!(total, 30_000);
+    }
+
+    #[test]
+    fn the_edge_is_the_outermost_source() {
+        let mut m = MetricsPartial::default();
+        m.record(SourceKind::Web, t(1), &req(200, b"a", 1.0), 5000.0);
+        m.record(SourceKind::LoadBalancer, t(1), &req(200, b"a", 1.0), 5000.0);
+        assert_eq!(m.edge().unwrap().0, SourceKind::LoadBalancer);
+        assert!(MetricsPartial::default().edge().is_none());
+    }
+}

@@ -1,0 +1,253 @@
+//! Mergeable summaries of a stream of values, small enough to keep one per time bucket:
+//! a log-scale latency histogram for percentiles, and a distinct-count sketch for clients
+//! (exact while small, HyperLogLog after).
+
+/// Latencies in log-spaced bins: bin 0 holds < 1 ms, bin `i` holds [GROWTHᶦ⁻¹, GROWTHᶦ) ms, up to
+/// an hour; larger values go in the last bin. Percentiles are read back as the bin's geometric
+/// middle, so within ±5% of the true value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LatencyHistogram {
+    bins: Box<[u32; BINS]>,
+    count: u64,
+}
+
+const GROWTH: f64 = 1.1;
+/// 1.1^160 ms is about 4.1 million ms, past an hour.
+const BINS: usize = 161;
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram {
+            bins: Box::new([0; BINS]),
+            count: 0,
+        }
+    }
+}
+
+impl LatencyHistogram {
+    fn bin(ms: f64) -> usize {
+        if ms.is_nan() || ms < 1.0 {
+            return 0;
+        }
+        ((ms.ln() / GROWTH.ln()).floor() as usize + 1).min(BINS - 1)
+    }
+
+    /// The value a bin stands for: the geometric middle of its bounds.
+    fn value(bin: usize) -> f64 {
+        if bin == 0 {
+            return 0.5;
+        }
+        GROWTH.powf(bin as f64 - 0.5)
+    }
+
+    pub fn record(&mut self, ms: f64) {
+        self.bins[Self::bin(ms)] = self.bins[Self::bin(ms)].saturating_add(1);
+        self.count += 1;
+    }
+
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        for (a, b) in self.bins.iter_mut().zip(other.bins.iter()) {
+            *a = a.saturating_add(*b);
+        }
+        self.count += other.count;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The `q`-quantile (0–1) in ms, or `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (i, n) in self.bins.iter().enumerate() {
+            seen += *n as u64;
+            if seen >= rank {
+                return Some(Self::value(i));
+            }
+        }
+        Some(Self::value(BINS - 1))
+    }
+}
+
+/// HyperLogLog precision: 2^10 registers, a standard error of about 3.3%.
+const HLL_BITS: u32 = 10;
+const HLL_REGISTERS: usize = 1 << HLL_BITS;
+/// Distinct values kept exactly before switching to HyperLogLog.
+const EXACT_LIMIT: usize = 256;
+
+/// The number of distinct values seen (clients), exact up to [`EXACT_LIMIT`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DistinctCount {
+    /// Sorted, deduplicated hashes.
+    Exact(Vec<u64>),
+    Sketch(Box<[u8; HLL_REGISTERS]>),
+}
+
+impl Default for DistinctCount {
+    fn default() -> Self {
+        DistinctCount::Exact(Vec::new())
+    }
+}
+
+/// A fast, well-mixed 64-bit hash of a byte string (FNV-1a, then a murmur3 finaliser so the
+/// high bits HyperLogLog uses are as good as the low ones).
+pub fn hash64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+fn sketch_insert(registers: &mut [u8; HLL_REGISTERS], hash: u64) {
+    let index = (hash >> (64 - HLL_BITS)) as usize;
+    let rest = hash << HLL_BITS | (1 << (HLL_BITS - 1));
+    let rank = rest.leading_zeros() as u8 + 1;
+    if rank > registers[index] {
+        registers[index] = rank;
+    }
+}
+
+impl DistinctCount {
+    pub fn insert_hash(&mut self, hash: u64) {
+        match self {
+            DistinctCount::Exact(values) => {
+                if let Err(at) = values.binary_search(&hash) {
+                    values.insert(at, hash);
+                    if values.len() > EXACT_LIMIT {
+                        self.switch_to_sketch();
+                    }
+                }
+            }
+            DistinctCount::Sketch(registers) => sketch_insert(registers, hash),
+        }
+    }
+
+    pub fn insert(&mut self, value: &[u8]) {
+        self.insert_hash(hash64(value));
+    }
+
+    fn switch_to_sketch(&mut self) {
+        if let DistinctCount::Exact(values) = self {
+            let mut registers = Box::new([0u8; HLL_REGISTERS]);
+            for h in values.iter() {
+                sketch_insert(&mut registers, *h);
+            }
+            *self = DistinctCount::Sketch(registers);
+        }
+    }
+
+    pub fn merge(&mut self, other: &DistinctCount) {
+        match other {
+            DistinctCount::Exact(values) => values.iter().for_each(|h| self.insert_hash(*h)),
+            DistinctCount::Sketch(theirs) => {
+                self.switch_to_sketch();
+                if let DistinctCount::Sketch(mine) = self {
+                    for (a, b) in mine.iter_mut().zip(theirs.iter()) {
+                        *a = (*a).max(*b);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The number of distinct values: exact when small, else the HyperLogLog estimate (with the
+    /// usual small-range correction).
+    pub fn estimate(&self) -> u64 {
+        match self {
+            DistinctCount::Exact(values) => values.len() as u64,
+            DistinctCount::Sketch(registers) => {
+                let m = HLL_REGISTERS as f64;
+                let alpha = 0.7213 / (1.0 + 1.079 / m);
+                let sum: f64 = registers.iter().map(|r| 2f64.powi(-(*r as i32))).sum();
+                let raw = alpha * m * m / sum;
+                let zeros = registers.iter().filter(|r| **r == 0).count();
+                let estimate = if raw <= 2.5 * m && zeros > 0 {
+                    m * (m / zeros as f64).ln()
+                } else {
+                    raw
+                };
+                estimate.round() as u64
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_quantiles_are_within_five_percent() {
+        let mut h = LatencyHistogram::default();
+        for ms in 1..=1000 {
+            h.record(ms as f64);
+        }
+        for (q, want) in [(0.5, 500.0), (0.95, 950.0), (0.99, 990.0)] {
+            let got = h.quantile(q).unwrap();
+            assert!((got - want).abs() / want < 0.05, "q{q}: {got} vs {want}");
+        }
+        assert_eq!(LatencyHistogram::default().quantile(0.5), None);
+        let mut a = LatencyHistogram::default();
+        a.record(0.2);
+        a.record(f64::NAN);
+        a.record(1e12);
+        assert_eq!(a.count(), 3);
+        a.merge(&h);
+        assert_eq!(a.count(), 1003);
+    }
+
+    #[test]
+    fn distinct_counts_are_exact_when_small_and_close_when_large() {
+        let mut small = DistinctCount::default();
+        for i in 0..200u32 {
+            small.insert(format!("10.0.0.{}", i % 150).as_bytes());
+        }
+        assert_eq!(small.estimate(), 150);
+        let mut big = DistinctCount::default();
+        for i in 0..50_000u32 {
+            big.insert(format!("client-{i}").as_bytes());
+        }
+        let e = big.estimate() as f64;
+        assert!((e - 50_000.0).abs() / 50_000.0 < 0.08, "{e}");
+    }
+
+    #[test]
+    fn merging_is_the_union() {
+        let (mut a, mut b, mut both) = (
+            DistinctCount::default(),
+            DistinctCount::default(),
+            DistinctCount::default(),
+        );
+        for i in 0..3000u32 {
+            let v = format!("c{i}");
+            if i % 2 == 0 {
+                a.insert(v.as_bytes())
+            } else {
+                b.insert(v.as_bytes())
+            }
+            if i < 10 {
+                a.insert(v.as_bytes());
+            }
+            both.insert(v.as_bytes());
+        }
+        a.merge(&b);
+        assert_eq!(a, both);
+        let mut x = DistinctCount::default();
+        x.insert(b"one");
+        let mut y = DistinctCount::default();
+        y.insert(b"one");
+        y.insert(b"two");
+        x.merge(&y);
+        assert_eq!(x.estimate(), 2);
+    }
+}
