@@ -173,6 +173,7 @@ fn timeline(c: &mut Criterion) {
                     &files,
                     &opts,
                     Arc::clone(&config),
+                    &Default::default(),
                 ))
             })
         });

@@ -1,8 +1,9 @@
 //! The whole analysis of a set of inputs: ingest them into timeline partials, merge the
-//! partials in input order, and build the timeline. The CLI, the tests and the benches all
-//! run it through here.
+//! partials in input order, build the timeline and find the incidents. The CLI, the tests and
+//! the benches all run it through here.
 
 use crate::aggregate::{TimelineConfig, TimelineEntry, TimelinePartial, build_timeline};
+use crate::incident::{self, Incidents, window::WindowConfig};
 use crate::ingest::{self, EventSink, IngestOptions, InputSummary};
 use crate::input::InputFile;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub struct Analysis {
     /// The merged partial, for callers that want more than the timeline.
     pub partial: TimelinePartial,
     pub timeline: Vec<TimelineEntry>,
+    pub incidents: Incidents,
 }
 
 impl Analysis {
@@ -26,8 +28,13 @@ impl Analysis {
     }
 }
 
-/// Reads `files` and builds their timeline.
-pub fn analyse(files: &[InputFile], opts: &IngestOptions, config: Arc<TimelineConfig>) -> Analysis {
+/// Reads `files`, builds their timeline and finds their incidents.
+pub fn analyse(
+    files: &[InputFile],
+    opts: &IngestOptions,
+    config: Arc<TimelineConfig>,
+    windows: &WindowConfig,
+) -> Analysis {
     let results = ingest::ingest(files, opts, &|_| TimelinePartial::new(Arc::clone(&config)));
     let paths: Vec<String> = results.iter().map(|r| r.summary.path.clone()).collect();
     let mut partial = TimelinePartial::new(Arc::clone(&config));
@@ -44,10 +51,12 @@ pub fn analyse(files: &[InputFile], opts: &IngestOptions, config: Arc<TimelineCo
         }
     }
     let timeline = build_timeline(&partial, &paths);
+    let incidents = incident::detect(&partial, &timeline, windows);
     Analysis {
         inputs,
         errors,
         partial,
         timeline,
+        incidents,
     }
 }

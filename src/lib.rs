@@ -19,6 +19,7 @@ pub mod aggregate;
 pub mod analysis;
 pub mod cli;
 pub mod format;
+pub mod incident;
 pub mod ingest;
 pub mod input;
 pub mod pattern;

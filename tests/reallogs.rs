@@ -249,7 +249,13 @@ fn real_incidents_become_a_handful_of_named_entries() {
     ));
     let timeline = |rel: &str| {
         let files = discover(&[root.join(rel).to_string_lossy().into_owned()]).0;
-        analyse(&files, &IngestOptions::default(), Arc::clone(&config)).timeline
+        analyse(
+            &files,
+            &IngestOptions::default(),
+            Arc::clone(&config),
+            &Default::default(),
+        )
+        .timeline
     };
 
     // percona-toolkit errlog007: 2,444 lines of an InnoDB undo-slot and semaphore-wait storm.

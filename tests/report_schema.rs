@@ -18,8 +18,8 @@ fn documented() -> BTreeMap<String, BTreeMap<String, String>> {
     let mut sections = BTreeMap::new();
     let mut current = String::new();
     for line in doc.lines() {
-        if let Some(h) = line.strip_prefix("## ") {
-            current = h.trim().to_string();
+        if line.starts_with("## ") || line.starts_with("### ") {
+            current = line.trim_start_matches('#').trim().to_string();
         } else if let Some(row) = line.strip_prefix("| `") {
             let mut cells = row.split(" | ");
             let key = cells.next().unwrap().trim_end_matches('`').to_string();
@@ -37,6 +37,8 @@ fn type_ok(ty: &str, v: &Value) -> bool {
     match ty {
         "string" => v.is_string(),
         "string or null" => v.is_string() || v.is_null(),
+        "number or null" => v.is_number() || v.is_null(),
+        "object or null" => v.is_object() || v.is_null(),
         "integer" => v.is_u64() || v.is_i64(),
         "number" => v.is_number(),
         "array" => v.is_array(),
@@ -65,25 +67,37 @@ fn check(section: &str, spec: &BTreeMap<String, String>, object: &Value) {
     }
 }
 
+/// Two hours of traffic at one request a second, a third of it failing from 14:30 to 15:00,
+/// with a database refusing connections from 14:29 and a HAProxy server going down at 14:30.
 fn bundle() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("postgresql.log"),
-        "2024-11-14 14:02:11.123 UTC [4242] FATAL:  sorry, too many clients already\n\
-         2024-11-14 14:02:12 UTC [4243] FATAL:  sorry, too many clients already\n\
-         2024-11-14 14:31:02.456 UTC [1] LOG:  database system is ready to accept connections\n",
-    )
-    .unwrap();
+    let mut pg = String::from(
+        "2024-11-14 14:28:00.000 UTC [1] LOG:  parameter \"max_connections\" changed to \"20\"\n",
+    );
+    for m in 29..60 {
+        pg.push_str(&format!(
+            "2024-11-14 14:{m:02}:11.123 UTC [4242] FATAL:  sorry, too many clients already\n"
+        ));
+    }
+    fs::write(dir.path().join("postgresql.log"), pg).unwrap();
     fs::write(
         dir.path().join("haproxy.log"),
-        "Nov 14 14:02:11 lb1 haproxy[2201]: Server app/web2 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n",
+        "2024-11-14T14:30:05+00:00 lb1 haproxy[2201]: Server app/web2 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n",
     )
     .unwrap();
-    fs::write(
-        dir.path().join("access.log"),
-        "203.0.113.7 - - [14/Nov/2024:14:02:11 +0000] \"GET /api/cart/42 HTTP/1.1\" 502 157 \"-\" \"curl/8.5.0\"\n",
-    )
-    .unwrap();
+    let mut access = String::new();
+    for i in 0..7200u32 {
+        let (h, m, sec) = (14 + (i / 3600), i / 60 % 60, i % 60);
+        let failing = (1800..3600).contains(&i) && i % 3 == 0;
+        let status = if failing { 502 } else { 200 };
+        access.push_str(&format!(
+            "203.0.113.{} - - [14/Nov/2024:{h:02}:{m:02}:{sec:02} +0000] \"GET /api/cart/{i} HTTP/1.1\" {status} 157 \"-\" \"curl/8.5.0\" 0.0{} 0.0{}\n",
+            i % 200,
+            10 + i % 80,
+            10 + i % 80
+        ));
+    }
+    fs::write(dir.path().join("access.log"), access).unwrap();
     dir
 }
 
@@ -129,6 +143,37 @@ fn json_report_matches_the_documented_contract() {
             assert!(e[key].as_str().unwrap().ends_with('Z'), "{e}");
         }
     }
+    // The bundle has one incident: every nested object as documented.
+    let incidents = report["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    let i = &incidents[0];
+    check("incidents[]", &spec["incidents[]"], i);
+    check("milestones", &spec["milestones"], &i["milestones"]);
+    for m in [
+        "first_symptom",
+        "recovery",
+        "first_alert",
+        "preceding_change",
+    ] {
+        check("milestone", &spec["milestone"], &i["milestones"][m]);
+    }
+    check("impact", &spec["impact"], &i["impact"]);
+    check("root_cause", &spec["root_cause"], &i["root_cause"]);
+    check(
+        "line",
+        &spec["line"],
+        &i["root_cause"]["earliest_causal_line"],
+    );
+    i["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .for_each(|c| check("candidates[]", &spec["candidates[]"], c));
+    let series = report["series"].as_array().unwrap();
+    assert!(series.len() > 100);
+    series
+        .iter()
+        .for_each(|p| check("series[]", &spec["series[]"], p));
     let down = timeline
         .iter()
         .find(|e| e["pattern"] == "haproxy.server_down")

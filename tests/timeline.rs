@@ -76,7 +76,7 @@ fn run(dir: &Path, threads: usize, chunk: u64) -> Analysis {
         ..IngestOptions::default()
     };
     let config = Arc::new(TimelineConfig::new(pattern::load(&[], false).unwrap()));
-    analyse(&files, &opts, config)
+    analyse(&files, &opts, config, &Default::default())
 }
 
 fn find(timeline: &[TimelineEntry], pred: impl Fn(&TimelineEntry) -> bool) -> Vec<&TimelineEntry> {

@@ -4,6 +4,7 @@ use super::args::{InputArgs, PatternArgs};
 use super::{EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, discover_inputs, report_problems};
 use crate::aggregate::{TimelineConfig, TimelineEntry};
 use crate::analysis;
+use crate::incident::window::WindowConfig;
 use crate::pattern::{self, Category, Severity};
 use crate::report::timeline::{self as render, Report, Stats, TextStyle};
 use crate::time::{Timestamp, Zone};
@@ -55,6 +56,14 @@ pub struct TimelineArgs {
     /// A quiet gap longer than this ends a timeline entry; the next occurrence starts a new one.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub gap: i64,
+
+    /// Width of the time buckets incidents are found in (10s–1m is chosen from the span).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub bucket: Option<i64>,
+
+    /// Shorter bad stretches are blips, not incidents.
+    #[arg(long, value_name = "DURATION", default_value = "3m", value_parser = parse_duration)]
+    pub min_duration: i64,
 
     /// Requests at least this slow (milliseconds) are listed as slow.
     #[arg(long, value_name = "MS", default_value_t = 5000.0)]
@@ -192,7 +201,12 @@ pub fn run(args: TimelineArgs) -> u8 {
     let Some(files) = discover_inputs(&args.input) else {
         return EXIT_USAGE;
     };
-    let analysis = analysis::analyse(&files, &args.input.ingest_options(), config);
+    let windows = WindowConfig {
+        bucket: args.bucket,
+        min_duration: args.min_duration,
+        ..WindowConfig::default()
+    };
+    let analysis = analysis::analyse(&files, &args.input.ingest_options(), config, &windows);
     report_problems(&analysis.inputs, &analysis.errors, args.input.quiet);
     let opened = analysis.opened();
     let inputs = analysis.inputs;
@@ -211,7 +225,7 @@ pub fn run(args: TimelineArgs) -> u8 {
             0.0
         },
     };
-    let report = Report::new(inputs, timeline, stats);
+    let report = Report::new(inputs, analysis.incidents, timeline, stats);
     if let Err(e) = write_report(&args, &report)
         && e.kind() != io::ErrorKind::BrokenPipe
     {

@@ -2,6 +2,7 @@
 //! its renderings for a terminal, for Markdown, and as JSON lines.
 
 use crate::aggregate::TimelineEntry;
+use crate::incident::{Incident, Incidents, SeriesPoint};
 use crate::ingest::InputSummary;
 use crate::report::safe_text::{escape_for_markdown, escape_for_terminal};
 use crate::time::Zone;
@@ -27,17 +28,30 @@ pub struct Report {
     pub schema_version: u32,
     pub generated_by: String,
     pub inputs: Vec<InputSummary>,
+    pub incidents: Vec<Incident>,
     pub timeline: Vec<TimelineEntry>,
+    /// The edge's request series the incidents were found in, for charts.
+    pub series: Vec<SeriesPoint>,
+    /// Width of the `series` buckets (s).
+    pub bucket_seconds: f64,
     pub stats: Stats,
 }
 
 impl Report {
-    pub fn new(inputs: Vec<InputSummary>, timeline: Vec<TimelineEntry>, stats: Stats) -> Report {
+    pub fn new(
+        inputs: Vec<InputSummary>,
+        incidents: Incidents,
+        timeline: Vec<TimelineEntry>,
+        stats: Stats,
+    ) -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
             generated_by: format!("pmtrace {}", env!("CARGO_PKG_VERSION")),
             inputs,
+            incidents: incidents.incidents,
             timeline,
+            series: incidents.series,
+            bucket_seconds: incidents.bucket_seconds,
             stats,
         }
     }
@@ -134,6 +148,7 @@ pub fn write_text(out: &mut dyn Write, report: &Report, style: &TextStyle) -> io
         "{}",
         paint(style, "2", &format!("pmtrace: {}", run_summary(report)))
     )?;
+    write_incidents_text(out, report, style)?;
     let total: u64 = report.timeline.iter().map(|e| e.count).sum();
     writeln!(
         out,
@@ -199,6 +214,121 @@ pub fn write_text(out: &mut dyn Write, report: &Report, style: &TextStyle) -> io
             whereabouts.push_str(&format!("  hosts: {}", hosts.join(", ")));
         }
         writeln!(out, "     {}", paint(style, "2", &whereabouts))?;
+    }
+    Ok(())
+}
+
+/// `3 h 29 min`, `12 min 5 s`, `40 s`.
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v >= 1000.0 => format!("{:.1} s", v / 1000.0),
+        Some(v) => format!("{v:.0} ms"),
+        None => "-".to_string(),
+    }
+}
+
+/// The incidents, each as a short block: window, impact, probable cause with its evidence.
+fn write_incidents_text(out: &mut dyn Write, report: &Report, style: &TextStyle) -> io::Result<()> {
+    if report.incidents.is_empty() {
+        let why = if report.series.is_empty() {
+            "no request logs to measure users' experience from"
+        } else {
+            "no sustained rise in failures or latency at the edge"
+        };
+        return writeln!(out, "\nNo incident found: {why}.");
+    }
+    for i in &report.incidents {
+        let impact = &i.impact;
+        writeln!(
+            out,
+            "\n{} {}: {} – {} {} ({})",
+            paint(style, "1;31", "Incident"),
+            i.id,
+            style.zone.format(i.start_ts),
+            style.zone.format(i.end_ts),
+            style.zone.name(),
+            human_duration(i.duration_seconds)
+        )?;
+        writeln!(
+            out,
+            "  impact: {} of {} requests failed ({}, baseline {}); {} of {} clients affected; p95 {} (baseline {})",
+            thousands(impact.requests_failed),
+            thousands(impact.requests_total),
+            percent(impact.error_rate),
+            percent(impact.baseline_error_rate),
+            thousands(impact.clients_affected),
+            thousands(impact.clients_total),
+            ms(impact.p95_latency_ms),
+            ms(impact.baseline_p95_latency_ms)
+        )?;
+        if impact.requests_lost_estimate > 0 {
+            writeln!(
+                out,
+                "  about {} requests never arrived (traffic below baseline)",
+                thousands(impact.requests_lost_estimate)
+            )?;
+        }
+        match &i.root_cause {
+            Some(rc) => {
+                writeln!(
+                    out,
+                    "  probable cause ({}, confidence {:.2}): {}",
+                    rc.category.as_str(),
+                    rc.confidence,
+                    escape_for_terminal(rc.summary.as_bytes(), 300)
+                )?;
+                if let Some(line) = &rc.earliest_causal_line {
+                    writeln!(
+                        out,
+                        "    earliest: {}  {}",
+                        escape_for_terminal(line.location.as_bytes(), 160),
+                        paint(style, "2", &escape_for_terminal(line.text.as_bytes(), 200))
+                    )?;
+                }
+                if !rc.evidence.is_empty() {
+                    writeln!(out, "    evidence: {}", rc.evidence.join(", "))?;
+                }
+            }
+            None => writeln!(out, "  probable cause: no signal in the logs points to one")?,
+        }
+        for c in i.candidates.iter().take(3) {
+            writeln!(
+                out,
+                "    also possible ({}, {:.2}): {}",
+                c.category.as_str(),
+                c.score,
+                escape_for_terminal(c.summary.as_bytes(), 200)
+            )?;
+        }
+        if let Some(m) = &i.milestones.first_alert {
+            writeln!(
+                out,
+                "  first alert: {} {}",
+                m.time,
+                escape_for_terminal(m.title.as_bytes(), 160)
+            )?;
+        }
+        if let Some(m) = &i.milestones.mitigation {
+            writeln!(
+                out,
+                "  mitigation: {} {}",
+                m.time,
+                escape_for_terminal(m.title.as_bytes(), 160)
+            )?;
+        }
     }
     Ok(())
 }
