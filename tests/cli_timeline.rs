@@ -138,11 +138,16 @@ fn text_output_has_no_colour_when_piped_and_writes_to_a_file() {
     ]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
-    assert!(
-        fs::read_to_string(report)
-            .unwrap()
-            .starts_with("## Timeline")
-    );
+    let draft = fs::read_to_string(report).unwrap();
+    assert!(draft.starts_with("# Postmortem draft"), "{draft}");
+    for section in [
+        "## Issue Summary",
+        "## Timeline",
+        "## Root Cause and Resolution",
+        "## Corrective and Preventative Measures",
+    ] {
+        assert!(draft.contains(section), "{section} missing: {draft}");
+    }
 }
 
 #[test]

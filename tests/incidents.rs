@@ -227,3 +227,63 @@ fn a_healthy_day_with_a_blip_has_no_incident() {
         "one-minute buckets over eight hours"
     );
 }
+
+#[test]
+fn the_postmortem_draft_tells_the_story_with_log_text_escaped() {
+    use pmtrace::report::postmortem::write_postmortem;
+    use pmtrace::report::timeline::{Report, Stats};
+    let dir = tempfile::tempdir().unwrap();
+    let outage = 3 * 3600..(4 * 3600);
+    write_access(
+        dir.path(),
+        |s, rng| {
+            if outage.contains(&s) && rng.chance(0.5) {
+                503
+            } else {
+                200
+            }
+        },
+        |_, _| 0.050,
+    );
+    let mut pg = String::new();
+    for s in outage.clone().step_by(30) {
+        pg.push_str(&format!(
+            "{} UTC [{}] FATAL:  sorry, too many clients already | <b>x</b> [y](http://z)\n",
+            &iso(s)[..19].replace('T', " "),
+            4000 + s
+        ));
+    }
+    fs::write(dir.path().join("postgresql.log"), pg).unwrap();
+    let a = analyse_dir(dir.path());
+    let stats = Stats {
+        bytes: 0,
+        lines: 0,
+        events: 0,
+        elapsed_seconds: 0.0,
+        throughput_mb_s: 0.0,
+    };
+    let report = Report::new(a.inputs, a.incidents, a.timeline, stats);
+    let mut out = Vec::new();
+    write_postmortem(&mut out, &report, &pmtrace::time::Zone::utc()).unwrap();
+    let md = String::from_utf8(out).unwrap();
+    assert!(
+        md.starts_with("# Postmortem draft: database incident 2024-11-14"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**OUTAGE BEGINS**") && md.contains("**OUTAGE ENDS**"),
+        "{md}"
+    );
+    assert!(md.contains("**Probable root cause (database"), "{md}");
+    assert!(md.contains("- [ ] "), "suggestions are a checklist: {md}");
+    assert!(
+        !md.contains("<b>") && !md.contains("](http"),
+        "log text escaped: {md}"
+    );
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("too many clients"))
+    {
+        assert_eq!(row.matches(" | ").count(), 4, "five cells: {row}");
+    }
+}

@@ -256,7 +256,7 @@ fn write_report(args: &TimelineArgs, report: &Report) -> io::Result<()> {
     };
     match args.format {
         Output::Text => render::write_text(&mut out, report, &TextStyle { zone, color })?,
-        Output::Markdown => render::write_markdown(&mut out, report, &zone)?,
+        Output::Markdown => crate::report::postmortem::write_postmortem(&mut out, report, &zone)?,
         Output::Json => render::write_json(&mut out, report)?,
         Output::Jsonl => render::write_jsonl(&mut out, report)?,
     }

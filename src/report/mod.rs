@@ -1,5 +1,6 @@
 //! Reports: rendering results for people (text) and for programs (JSON).
 
 pub mod inputs;
+pub mod postmortem;
 pub mod safe_text;
 pub mod timeline;
