@@ -36,10 +36,29 @@ impl Default for WindowConfig {
 
 /// Fewer requests than this in a bucket say nothing about its error rate.
 const MIN_REQUESTS: u64 = 5;
-/// Fewer failures than this in a bucket are noise, whatever the rate.
-const MIN_FAILURES: u64 = 3;
-/// Fewer latencies than this say nothing about its tail latency.
+/// Fewer latencies than this say nothing about a bucket's tail latency (its median is used).
 const MIN_LATENCIES: u64 = 20;
+/// Fewer latencies than this say nothing about a bucket's latency at all.
+const MIN_MEDIAN_LATENCIES: u64 = 5;
+/// How unlikely a bucket's failures must be under the baseline rate to count (one in 1,000).
+const SIGNIFICANCE: f64 = 1e-3;
+/// The baseline failure rate assumed at least, so a spotless baseline does not make one failure
+/// significant.
+const MIN_BASELINE_RATE: f64 = 5e-4;
+
+/// P(X ≥ k) for X ~ Poisson(λ): how likely `k` or more failures are by chance.
+fn poisson_tail(k: u64, lambda: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    let mut term = (-lambda).exp();
+    let mut below = term;
+    for i in 1..k.min(10_000) {
+        term *= lambda / i as f64;
+        below += term;
+    }
+    (1.0 - below).max(0.0)
+}
 
 /// One bucket of the series the windows are found in.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +80,13 @@ impl SeriesBucket {
         let q = if n >= 100 { 0.99 } else { 0.95 };
         (n >= MIN_LATENCIES)
             .then(|| self.metrics.latency.quantile(q))
+            .flatten()
+    }
+
+    /// The bucket's median latency, for buckets too small for a tail.
+    pub fn p50(&self) -> Option<f64> {
+        (self.metrics.latency.count() >= MIN_MEDIAN_LATENCIES)
+            .then(|| self.metrics.latency.quantile(0.5))
             .flatten()
     }
 }
@@ -85,6 +111,7 @@ pub struct Baseline {
     pub error_rate_median: f64,
     pub error_rate_mad: f64,
     pub p99_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
     pub requests_median: f64,
 }
 
@@ -173,10 +200,12 @@ pub fn baseline(buckets: &[SeriesBucket], exclude: &[bool]) -> Baseline {
     let mad = median(&mut deviations).unwrap_or(0.0);
     let mut p99s: Vec<f64> = quiet().filter_map(SeriesBucket::p99).collect();
     let mut requests: Vec<f64> = quiet().map(|b| b.metrics.requests as f64).collect();
+    let mut p50s: Vec<f64> = quiet().filter_map(SeriesBucket::p50).collect();
     Baseline {
         error_rate_median: m,
         error_rate_mad: mad,
         p99_ms: median(&mut p99s),
+        p50_ms: median(&mut p50s),
         requests_median: median(&mut requests).unwrap_or(0.0),
     }
 }
@@ -185,11 +214,18 @@ pub fn baseline(buckets: &[SeriesBucket], exclude: &[bool]) -> Baseline {
 pub fn badness(b: &SeriesBucket, base: &Baseline) -> Badness {
     let threshold = (base.error_rate_median + 5.0 * base.error_rate_mad).max(0.01);
     Badness {
-        // A rate needs evidence: one stray 500 among 60 requests is already 1.7%.
-        errors: b.metrics.failed >= MIN_FAILURES && b.error_rate().is_some_and(|r| r > threshold),
-        latency: match (b.p99(), base.p99_ms) {
-            // Twice the baseline, and at least 100 ms more: doubling 3 ms is not an incident.
-            (Some(p), Some(bp)) => p > 2.0 * bp && p > bp + 100.0,
+        // A rate needs evidence: one stray 500 among 60 requests is already 1.7%, so the
+        // failures must also be unlikely by chance at the baseline rate.
+        errors: b.error_rate().is_some_and(|r| r > threshold)
+            && poisson_tail(
+                b.metrics.failed,
+                b.metrics.requests as f64 * base.error_rate_median.max(MIN_BASELINE_RATE),
+            ) < SIGNIFICANCE,
+        // Twice the baseline, and at least 100 ms more (doubling 3 ms is not an incident): the
+        // tail where the bucket has one, else the median.
+        latency: match (b.p99(), base.p99_ms, b.p50(), base.p50_ms) {
+            (Some(p), Some(bp), _, _) => p > 2.0 * bp && p > bp + 100.0,
+            (None, _, Some(p), Some(bp)) => p > 2.0 * bp && p > bp + 100.0,
             _ => false,
         },
         traffic: base.requests_median >= 20.0
@@ -237,8 +273,32 @@ pub fn find_windows(
             j += 1;
         }
         i = last + 1;
-        let start = first_symptom(&buckets[first], states[first], width);
-        let end = last_symptom(&buckets[last], states[last], width);
+        // The run's ramp-up: the buckets just before it that already carry failures or very
+        // slow requests belong to it (its start is its first failing request), for as long as
+        // they follow each other without a clean bucket between, up to half an hour.
+        let mut first = first;
+        let ramp_limit = (30 * 60 * 1_000_000 / width).max(1) as usize;
+        let mut ramp = 0;
+        while first > 0 && ramp < ramp_limit && has_symptoms(&buckets[first - 1]) {
+            first -= 1;
+            ramp += 1;
+        }
+        // The first and last failing or very slow request anywhere in the run: a latency
+        // incident may begin before its first request crosses the "very slow" line.
+        let start = (first..=last)
+            .filter_map(|k| min_symptom(&buckets[k]))
+            .min()
+            .unwrap_or_else(|| {
+                first_symptom(
+                    &buckets[first],
+                    states[first].or_symptoms(&buckets[first]),
+                    width,
+                )
+            });
+        let end = (first..=last)
+            .filter_map(|k| max_symptom(&buckets[k]))
+            .max()
+            .unwrap_or_else(|| last_symptom(&buckets[last], states[last], width));
         if bad_count >= 3 && end.0 - start.0 >= config.min_duration {
             windows.push(Window {
                 start,
@@ -250,6 +310,36 @@ pub fn find_windows(
         }
     }
     (windows, base)
+}
+
+fn min_symptom(b: &SeriesBucket) -> Option<Timestamp> {
+    [b.metrics.first_failed, b.metrics.first_slow]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+fn max_symptom(b: &SeriesBucket) -> Option<Timestamp> {
+    [b.metrics.last_failed, b.metrics.last_slow]
+        .into_iter()
+        .flatten()
+        .max()
+}
+
+/// Whether a bucket has any failing or very slow request.
+fn has_symptoms(b: &SeriesBucket) -> bool {
+    b.metrics.failed > 0 || b.metrics.slow > 0
+}
+
+impl Badness {
+    /// For a ramp-up bucket, which is not bad: its failures and slow requests count.
+    fn or_symptoms(self, b: &SeriesBucket) -> Badness {
+        Badness {
+            errors: self.errors || b.metrics.failed > 0,
+            latency: self.latency || b.metrics.slow > 0,
+            traffic: self.traffic,
+        }
+    }
 }
 
 /// The first failing or very slow request of a bad bucket (its start, for a traffic drop).
@@ -345,6 +435,14 @@ mod tests {
         assert_eq!(windows(&s).len(), 1);
         // Nothing at all.
         assert!(windows(&series(300, |_| false)).is_empty());
+    }
+
+    #[test]
+    fn poisson_tails() {
+        assert_eq!(poisson_tail(0, 3.0), 1.0);
+        assert!((poisson_tail(1, 0.06) - (1.0 - (-0.06f64).exp())).abs() < 1e-12);
+        assert!(poisson_tail(3, 0.06) < 1e-3);
+        assert!(poisson_tail(1, 0.06) > 1e-3);
     }
 
     #[test]
