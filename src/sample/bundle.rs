@@ -189,15 +189,11 @@ fn find_window(plan: &Plan) -> Option<(i64, i64)> {
 }
 
 /// Writes everything queued in `out` before `until`.
-fn drain(
-    plan: &Plan,
-    out: &mut Out,
-    until: i64,
-    buf: &mut Vec<u8>,
-    marks: &mut Marks,
-) -> io::Result<()> {
+fn drain(plan: &Plan, out: &mut Out, until: i64, marks: &mut Marks) -> io::Result<()> {
     while let Some((key, rec)) = out.file.pop_before(until) {
-        buf.clear();
+        // Render straight into the file's buffer: no copy per line.
+        let start = out.file.begin(key)?;
+        let buf = &mut out.file.buf;
         let mark = match rec {
             Rec::Req(r) => out.writer.request(plan, &r, buf),
             Rec::Text { body, mark } => {
@@ -207,12 +203,13 @@ fn drain(
                 mark
             }
         };
-        if buf.is_empty() {
+        if buf.len() == start {
             continue;
         }
-        let line = out.file.write(key, buf)?;
+        let line = out.file.commit(start);
         if mark != Mark::None {
-            let first = &buf[..memchr::memchr(b'\n', buf).unwrap_or(buf.len())];
+            let written = &out.file.buf[start..];
+            let first = &written[..memchr::memchr(b'\n', written).unwrap_or(written.len())];
             marks.note(
                 mark,
                 MarkedLine {
@@ -223,6 +220,7 @@ fn drain(
                 },
             );
         }
+        out.file.flush_if_full()?;
     }
     Ok(())
 }
@@ -254,7 +252,6 @@ pub fn write_bundle(scenario: Scenario, out: &Path, scale: u64, seed: u64) -> io
     let mut tally = Tally::new(window);
     let mut traffic = Traffic::new();
     let mut reqs = Vec::new();
-    let mut buf = Vec::with_capacity(64 * 1024);
     let mut marks = Marks::default();
     let mut sec = plan.start;
     while sec < plan.end {
@@ -271,12 +268,12 @@ pub fn write_bundle(scenario: Scenario, out: &Path, scale: u64, seed: u64) -> io
         sec += SEC;
         // Nothing generated from now on can be logged before `sec`.
         for o in outs.iter_mut() {
-            drain(&plan, o, sec, &mut buf, &mut marks)?;
+            drain(&plan, o, sec, &mut marks)?;
         }
     }
     let mut files = Vec::new();
     for o in outs.iter_mut() {
-        drain(&plan, o, i64::MAX, &mut buf, &mut marks)?;
+        drain(&plan, o, i64::MAX, &mut marks)?;
         o.file.finish()?;
         let (format, source) = o.writer.format(&plan);
         for w in &o.file.written {

@@ -62,35 +62,45 @@ pub fn epoch_us(year: i64, month: u32, day: u32, hour: u32, minute: u32, second:
     ((days * 86_400) + hour as i64 * 3600 + minute as i64 * 60 + second as i64) * SEC
 }
 
-pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
-    let mut tmp = [0u8; 20];
+/// "00" to "99": two digits per division, the usual itoa trick.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The digits of `n` right-aligned in `tmp` (zero-filled to at least `width`); their start.
+fn digits(tmp: &mut [u8; 20], mut n: u64, width: usize) -> usize {
     let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
     }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        i -= 1;
+        tmp[i] = b'0' + n as u8;
+    }
+    i.min(tmp.len() - width.min(20))
+}
+
+pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    let mut tmp = [b'0'; 20];
+    let i = digits(&mut tmp, n, 1);
     buf.extend_from_slice(&tmp[i..]);
 }
 
 /// `n` zero-padded to `width` digits (more digits if it needs them).
 pub fn push_pad(buf: &mut Vec<u8>, n: u64, width: usize) {
     let mut tmp = [b'0'; 20];
-    let mut i = tmp.len();
-    let mut v = n;
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    let start = i.min(tmp.len() - width.min(20));
-    buf.extend_from_slice(&tmp[start..]);
+    let i = digits(&mut tmp, n, width);
+    buf.extend_from_slice(&tmp[i..]);
 }
 
 /// Milliseconds as seconds with three decimals: 1234 → `1.234`.

@@ -1,5 +1,6 @@
-//! One output log file: a time-ordered queue of what is still to be written, a 1 MiB buffered
-//! (optionally gzip) writer, line counting, and rotation into an older gzip member.
+//! One output log file: a time-ordered queue of what is still to be written, a 1 MiB buffer the
+//! writers render straight into (flushed to the file or its gzip encoder when full), line
+//! counting, and rotation into an older gzip member.
 //!
 //! Requests are generated in start order but each log writes its lines at its own time (at the
 //! end of the request, 30 s later for a timeout), so each file keeps a min-heap keyed by that
@@ -90,8 +91,11 @@ pub struct Written {
     pub lines: u64,
 }
 
+/// The buffer size: lines are rendered into it and it is written out when full.
+const BUFFER: usize = 1 << 20;
+
 enum Sink {
-    Plain(BufWriter<File>),
+    Plain(File),
     Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
@@ -100,12 +104,13 @@ impl Sink {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        let file = File::create(path)?;
         // GzEncoder writes mtime 0 and no file name: the bytes depend on the content only.
         Ok(if gzip {
+            let w = BufWriter::with_capacity(BUFFER, file);
             Sink::Gzip(Box::new(GzEncoder::new(w, Compression::new(level))))
         } else {
-            Sink::Plain(w)
+            Sink::Plain(file)
         })
     }
 
@@ -131,6 +136,8 @@ pub struct LogFile {
     heap: BinaryHeap<Pending>,
     seq: u64,
     sink: Option<Sink>,
+    /// Rendered bytes of the current member not yet handed to the sink.
+    pub buf: Vec<u8>,
     /// Lines of the current member.
     lines: u64,
     /// Records before this time go to `<rel>.1.gz`; then the live file starts.
@@ -150,6 +157,7 @@ impl LogFile {
             heap: BinaryHeap::new(),
             seq: 0,
             sink: None,
+            buf: Vec::new(),
             lines: 0,
             rotate_at,
             gzip,
@@ -180,9 +188,9 @@ impl LogFile {
         }
     }
 
-    /// Writes `bytes` (whole lines) as of time `key`, switching member at the rotation time.
-    /// Returns the 1-based number of the first line written.
-    pub fn write(&mut self, key: i64, bytes: &[u8]) -> io::Result<u64> {
+    /// Makes current the member a line at time `key` goes to (switching at the rotation
+    /// time) and returns where that line's bytes will start in [`LogFile::buf`].
+    pub fn begin(&mut self, key: i64) -> io::Result<usize> {
         if let Some(at) = self.rotate_at
             && key >= at
         {
@@ -193,11 +201,38 @@ impl LogFile {
         if self.sink.is_none() {
             self.open_member(self.rotate_at.is_some())?;
         }
+        Ok(self.buf.len())
+    }
+
+    /// Accounts for the lines rendered since `start`; returns the 1-based number of the first.
+    pub fn commit(&mut self, start: usize) -> u64 {
         let first = self.lines + 1;
-        self.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
-        if let Some(s) = self.sink.as_mut() {
-            s.write_all(bytes)?;
+        self.lines += memchr::memchr_iter(b'\n', &self.buf[start..]).count() as u64;
+        first
+    }
+
+    /// Hands the buffer to the file once it holds a megabyte.
+    pub fn flush_if_full(&mut self) -> io::Result<()> {
+        if self.buf.len() >= BUFFER {
+            self.flush()?;
         }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(s) = self.sink.as_mut() {
+            s.write_all(&self.buf)?;
+        }
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes `bytes` (whole lines) as of time `key`; returns the number of the first line.
+    pub fn write(&mut self, key: i64, bytes: &[u8]) -> io::Result<u64> {
+        let start = self.begin(key)?;
+        self.buf.extend_from_slice(bytes);
+        let first = self.commit(start);
+        self.flush_if_full()?;
         Ok(first)
     }
 
@@ -210,6 +245,9 @@ impl LogFile {
             (self.rel.clone(), false)
         };
         self.sink = Some(Sink::open(&self.root.join(&rel), gzip, self.level)?);
+        if self.buf.capacity() < BUFFER {
+            self.buf.reserve(BUFFER + 64 * 1024);
+        }
         self.written.push(Written {
             rel,
             gzip,
@@ -220,6 +258,7 @@ impl LogFile {
     }
 
     fn close_member(&mut self) -> io::Result<()> {
+        self.flush()?;
         if let Some(s) = self.sink.take() {
             s.finish()?;
         }

@@ -472,7 +472,7 @@ impl Traffic {
             scenarios::apply(plan, &mut req, &mut r);
             out.push(req);
         }
-        out[first..].sort_by_key(|q| (q.start, q.seq));
+        out[first..].sort_unstable_by_key(|q| (q.start, q.seq));
     }
 }
 
