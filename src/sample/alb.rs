@@ -75,7 +75,7 @@ pub fn request(plan: &Plan, r: &Req, buf: &mut Vec<u8>) {
     buf.push(b'-');
     let h = mix(plan.seed, r.seq);
     push_hex(buf, h, 16);
-    push_hex(buf, h >> 32, 8);
+    push_hex(buf, mix(h, 1), 8);
     buf.extend_from_slice(b"\" \"shop.example.com\" \"arn:aws:acm:eu-west-1:123456789012:certificate/5b1e7c3a-9d2f-4e8a-b6c1-0f3d2a7e9c41\" 0 ");
     push_iso(buf, r.start, 0, 6, true);
     buf.extend_from_slice(b" \"forward\" \"-\" \"-\" \"");

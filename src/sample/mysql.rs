@@ -22,23 +22,38 @@ pub fn slow_key(r: &Req) -> Option<i64> {
     logged.then(|| r.start + r.db_ms as i64 * 1000)
 }
 
-/// The statement with its parameters filled in, as the slow log shows what was run.
-fn push_sql(buf: &mut Vec<u8>, sql: &str, arg: u32) {
+/// The statement with its parameters filled in, as the slow log shows what was run: `$1` is
+/// the request's parameter, later ones small numbers.
+fn push_sql(buf: &mut Vec<u8>, sql: &str, r: &Req) {
     let mut rest = sql;
     while let Some(i) = rest.find('$') {
         buf.extend_from_slice(&rest.as_bytes()[..i]);
         let digits = rest[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
-        push_u64(
-            buf,
-            if digits > 0 && &rest[i + 1..i + 2] == "1" {
-                arg as u64
-            } else {
-                1
-            },
-        );
+        if &rest[i + 1..i + 1 + digits] == "1" {
+            let quote = r.param_is_text();
+            if quote {
+                buf.push(b'\'');
+            }
+            r.push_param(buf);
+            if quote {
+                buf.push(b'\'');
+            }
+        } else {
+            push_u64(buf, 1);
+        }
         rest = &rest[i + 1 + digits..];
     }
     buf.extend_from_slice(rest.as_bytes());
+}
+
+/// MySQL's spelling of a route's statement where it differs from PostgreSQL's.
+fn mysql_sql(r: &Req) -> &'static str {
+    let sql = r.route().sql;
+    if sql.contains("to_tsvector") {
+        "SELECT id, name FROM products WHERE MATCH(name, description) AGAINST ($1 IN NATURAL LANGUAGE MODE) LIMIT 50"
+    } else {
+        sql
+    }
 }
 
 pub fn slow_request(plan: &Plan, r: &Req, buf: &mut Vec<u8>) {
@@ -61,7 +76,7 @@ pub fn slow_request(plan: &Plan, r: &Req, buf: &mut Vec<u8>) {
     buf.extend_from_slice(b"\nuse shop;\nSET timestamp=");
     push_u64(buf, (t / SEC) as u64);
     buf.extend_from_slice(b";\n");
-    push_sql(buf, r.route().sql, r.arg);
+    push_sql(buf, mysql_sql(r), r);
     buf.extend_from_slice(b";\n");
 }
 
@@ -71,18 +86,27 @@ pub const SLOW_HEADER: &str = "/usr/sbin/mysqld, Version: 8.0.40 (MySQL Communit
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::plan::Scenario;
+    use crate::sample::traffic::Traffic;
 
     #[test]
-    fn sql_parameters_are_filled_in() {
+    fn slow_entries_fill_in_parameters_and_speak_mysql() {
+        let plan = Plan::new(Scenario::Healthy, 200, 2);
+        let mut reqs = Vec::new();
+        Traffic::new().second(&plan, plan.start + 3_600_000_000, &mut reqs);
+        let mut search = *reqs
+            .iter()
+            .find(|r| r.route().path.starts_with("/api/search"))
+            .unwrap();
+        search.db_ms = 1_500;
         let mut b = Vec::new();
-        push_sql(
-            &mut b,
-            "UPDATE t SET a = a - $1 WHERE id = $2 AND a >= $1",
-            7,
-        );
-        assert_eq!(
-            String::from_utf8(b).unwrap(),
-            "UPDATE t SET a = a - 7 WHERE id = 1 AND a >= 7"
-        );
+        slow_request(&plan, &search, &mut b);
+        let text = String::from_utf8(b).unwrap();
+        assert!(text.starts_with("# Time: 2024-11-14T"), "{text}");
+        assert!(text.contains("AGAINST ('") && !text.contains('$'), "{text}");
+        assert_eq!(text.lines().count(), 6, "{text}");
+        let mut b = Vec::new();
+        push_sql(&mut b, "UPDATE t SET a = a - $1 WHERE id = $2", &reqs[0]);
+        assert!(!String::from_utf8(b).unwrap().contains('$'));
     }
 }

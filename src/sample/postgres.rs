@@ -97,10 +97,24 @@ pub fn request(plan: &Plan, r: &Req, buf: &mut Vec<u8>) {
     buf.extend_from_slice(b" ms  execute <unnamed>: ");
     buf.extend_from_slice(r.route().sql.as_bytes());
     buf.push(b'\n');
-    session(buf, t, pid);
-    buf.extend_from_slice(b"DETAIL:  parameters: $1 = '");
-    push_u64(buf, r.arg as u64);
-    buf.extend_from_slice(b"'\n");
+    // Bound parameters: the first is the request's, later ones small numbers.
+    let sql = r.route().sql;
+    let params = ["$3", "$2", "$1"]
+        .iter()
+        .position(|p| sql.contains(p))
+        .map_or(0, |i| 3 - i);
+    if params > 0 {
+        session(buf, t, pid);
+        buf.extend_from_slice(b"DETAIL:  parameters: $1 = '");
+        r.push_param(buf);
+        buf.push(b'\'');
+        for n in 2..=params {
+            buf.extend_from_slice(b", $");
+            push_u64(buf, n as u64);
+            buf.extend_from_slice(b" = '1'");
+        }
+        buf.push(b'\n');
+    }
 }
 
 /// A checkpoint's completion line as PostgreSQL 16 writes it.

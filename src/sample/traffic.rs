@@ -340,6 +340,25 @@ impl Req {
         }
     }
 
+    /// The statement's first parameter as the driver binds it: the id, the page offset, the
+    /// search words, or (for routes without one in the path) the session id.
+    pub fn push_param(&self, buf: &mut Vec<u8>) {
+        match self.route().arg {
+            Arg::Query => {
+                let word = SEARCH_WORDS[self.arg as usize % SEARCH_WORDS.len()];
+                buf.extend_from_slice(word.replace('+', " ").as_bytes());
+            }
+            Arg::Page => push_u64(buf, (self.arg as u64 - 1) * 50),
+            Arg::Id => push_u64(buf, self.arg as u64),
+            Arg::None => super::fmt::push_hex(buf, mix(self.client as u64, 0x5E55), 16),
+        }
+    }
+
+    /// Whether that parameter is text (quoted in SQL).
+    pub fn param_is_text(&self) -> bool {
+        matches!(self.route().arg, Arg::Query | Arg::None)
+    }
+
     pub fn path(&self) -> String {
         let mut b = Vec::new();
         self.push_path(&mut b);
