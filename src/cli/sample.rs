@@ -12,7 +12,7 @@ pub struct SampleArgs {
     #[arg(value_name = "SCENARIO", required_unless_present = "list")]
     pub scenario: Option<String>,
 
-    /// The folder to write the bundle into (created if needed).
+    /// The folder to write the bundle into: new or empty (created if needed).
     #[arg(long, value_name = "DIR", required_unless_present = "list")]
     pub out: Option<PathBuf>,
 
@@ -48,6 +48,15 @@ pub fn run(args: SampleArgs) -> u8 {
         );
         return EXIT_USAGE;
     };
+    // Another bundle's files (another seed can pick other formats) would not match this
+    // truth.json: write into a new or empty folder only.
+    if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        eprintln!(
+            "pmtrace sample: {} is not empty; give a new or empty folder",
+            out.display()
+        );
+        return EXIT_USAGE;
+    }
     let started = Instant::now();
     match write_bundle(scenario, &out, args.scale, args.seed) {
         Ok(truth) => {
