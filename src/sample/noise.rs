@@ -243,7 +243,15 @@ fn database(plan: &Plan, r: &mut Rng, out: &mut Vec<Scripted>) {
             );
         }
         let t = plan.start + r.range(20, 460) as i64 * MIN + r.below(60_000_000) as i64;
-        add(out, t, Target::Db, "0 [Warning] [MY-010055] [Server] IP address '10.0.9.31' could not be resolved: Name or service not known".to_string());
+        add(
+            out,
+            t,
+            Target::Db,
+            format!(
+                "{} [Warning] [MY-010055] [Server] IP address '10.0.9.31' could not be resolved: Name or service not known",
+                3000 + r.below(900)
+            ),
+        );
         return;
     }
     while t < plan.end {

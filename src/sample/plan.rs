@@ -250,11 +250,11 @@ impl Plan {
         let blip_at = start + 45 * MIN + jitter(&mut r, 20);
         // A surge multiplies the traffic: start from a quieter site so the bundle stays small.
         let quiet = if scenario == Scenario::TrafficSpike {
-            0.8
+            0.65
         } else {
             1.0
         };
-        let rpm = (10.0 + r.below(5) as f64) * quiet;
+        let rpm = (12.0 + r.below(5) as f64) * quiet;
         let scale = scale.max(1);
         Plan {
             scenario,
