@@ -25,4 +25,5 @@ pub mod input;
 pub mod pattern;
 pub mod progress;
 pub mod report;
+pub mod sample;
 pub mod time;

@@ -212,3 +212,54 @@ fn many_files_need_few_descriptors() {
     assert_eq!(inputs.len(), 300);
     assert!(inputs.iter().all(|i| i["events"] == 1));
 }
+
+#[test]
+fn sample_lists_scenarios_writes_a_bundle_and_refuses_bad_usage() {
+    let out = pmtrace(&["sample", "--list"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(list.lines().count(), 6, "{list}");
+    assert!(list.contains("db-pool-exhausted") && list.contains("healthy"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    let out = pmtrace(
+        &[
+            "sample",
+            "healthy",
+            "--out",
+            bundle.to_str().unwrap(),
+            "--seed",
+            "3",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(bundle.join("truth.json").is_file());
+    // The bundle reads back with nothing unparsed, and its answer key is not taken for a log.
+    let out = pmtrace(
+        &["formats", "--format", "json", bundle.to_str().unwrap()],
+        None,
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inputs = doc["inputs"].as_array().unwrap();
+    assert!(inputs.len() >= 5);
+    for i in inputs {
+        assert_eq!(i["unparsed_lines"], 0, "{i}");
+        assert!(!i["path"].as_str().unwrap().ends_with("truth.json"));
+    }
+
+    for args in [
+        &["sample", "no-such-outage", "--out", "x"][..],
+        &["sample", "healthy"],
+        &["sample", "healthy", "--out", "x", "--scale", "0"],
+        &["sample", "healthy", "--out", bundle.to_str().unwrap()],
+    ] {
+        assert_eq!(pmtrace(args, None).status.code(), Some(2), "{args:?}");
+    }
+}

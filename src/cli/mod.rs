@@ -4,6 +4,7 @@
 mod args;
 mod formats;
 mod patterns;
+mod sample;
 mod timeline;
 
 use crate::ingest::InputSummary;
@@ -56,6 +57,8 @@ enum Command {
     /// List, check and try out pattern packs.
     #[command(subcommand)]
     Patterns(patterns::PatternsCommand),
+    /// Write a generated outage bundle (multi-source logs plus truth.json) to a folder.
+    Sample(sample::SampleArgs),
 }
 
 /// Runs the command line `args` (including the program name) and returns the exit status.
@@ -79,6 +82,7 @@ where
     ExitCode::from(match cli.command {
         Some(Command::Formats(args)) => formats::run(args),
         Some(Command::Patterns(cmd)) => patterns::run(cmd),
+        Some(Command::Sample(args)) => sample::run(args),
         None => timeline::run(cli.run),
     })
 }

@@ -151,8 +151,12 @@ fn classify(path: &Path, meta: &fs::Metadata) -> Result<InputPath, String> {
     }
 }
 
-/// The regular files below `dir`, sorted, skipping hidden entries and following each real
-/// directory once (symlink loops end).
+/// The answer key `pmtrace sample` writes beside a generated bundle: not a log, so a walk of
+/// the bundle's folder leaves it out (naming it explicitly still reads it).
+pub const SAMPLE_TRUTH: &str = "truth.json";
+
+/// The regular files below `dir`, sorted, skipping hidden entries and sample bundles' answer
+/// key, and following each real directory once (symlink loops end).
 fn walk(
     dir: &Path,
     out: &mut Vec<PathBuf>,
@@ -182,7 +186,7 @@ fn walk(
     for p in paths {
         match fs::metadata(&p) {
             Ok(m) if m.is_dir() => walk(&p, out, visited, errors),
-            Ok(m) if m.is_file() => out.push(p),
+            Ok(m) if m.is_file() && p.file_name().is_none_or(|n| n != SAMPLE_TRUTH) => out.push(p),
             // Sockets, FIFOs and devices inside a folder are not logs; broken links are noise.
             _ => {}
         }
@@ -314,7 +318,14 @@ mod tests {
     fn discovers_dirs_globs_and_orders_families() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        for name in ["app.log", "app.log.1", "app.log.2.gz", "db.log", ".hidden"] {
+        for name in [
+            "app.log",
+            "app.log.1",
+            "app.log.2.gz",
+            "db.log",
+            ".hidden",
+            "truth.json",
+        ] {
             fs::write(d.join(name), "x\n").unwrap();
         }
         fs::create_dir(d.join("sub")).unwrap();
