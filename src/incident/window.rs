@@ -40,8 +40,9 @@ const MIN_REQUESTS: u64 = 5;
 const MIN_LATENCIES: u64 = 20;
 /// Fewer latencies than this say nothing about a bucket's latency at all.
 const MIN_MEDIAN_LATENCIES: u64 = 5;
-/// How unlikely a bucket's failures must be under the baseline rate to count (one in 1,000).
-const SIGNIFICANCE: f64 = 1e-3;
+/// How unlikely a bucket's failures must be under the baseline rate to count: one in 10,000,
+/// since a day holds hundreds of buckets and one in 1,000 would make a false one most days.
+const SIGNIFICANCE: f64 = 1e-4;
 /// The baseline failure rate assumed at least, so a spotless baseline does not make one failure
 /// significant.
 const MIN_BASELINE_RATE: f64 = 5e-4;
@@ -113,6 +114,9 @@ pub struct Baseline {
     pub p99_ms: Option<f64>,
     pub p50_ms: Option<f64>,
     pub requests_median: f64,
+    /// All failures over all requests of the quiet buckets: the rate failures arrive at by
+    /// chance (the median of per-bucket rates is 0 when they are rare).
+    pub error_rate_pooled: f64,
 }
 
 /// An incident window, with the buckets it spans.
@@ -200,12 +204,26 @@ pub fn baseline(buckets: &[SeriesBucket], exclude: &[bool]) -> Baseline {
     let mad = median(&mut deviations).unwrap_or(0.0);
     let mut p99s: Vec<f64> = quiet().filter_map(SeriesBucket::p99).collect();
     let mut requests: Vec<f64> = quiet().map(|b| b.metrics.requests as f64).collect();
+    // Only buckets the robust threshold finds unremarkable, so that an incident still in the
+    // first pass does not raise the rate its own failures are judged against.
+    let ordinary = (m + 5.0 * mad).max(0.01);
+    let (failed_all, requests_all) = quiet()
+        .filter(|b| b.error_rate().is_none_or(|r| r <= ordinary))
+        .fold((0u64, 0u64), |(f, r), b| {
+            (f + b.metrics.failed, r + b.metrics.requests)
+        });
+    let pooled = if requests_all > 0 {
+        failed_all as f64 / requests_all as f64
+    } else {
+        0.0
+    };
     let mut p50s: Vec<f64> = quiet().filter_map(SeriesBucket::p50).collect();
     Baseline {
         error_rate_median: m,
         error_rate_mad: mad,
         p99_ms: median(&mut p99s),
         p50_ms: median(&mut p50s),
+        error_rate_pooled: pooled,
         requests_median: median(&mut requests).unwrap_or(0.0),
     }
 }
@@ -219,7 +237,7 @@ pub fn badness(b: &SeriesBucket, base: &Baseline) -> Badness {
         errors: b.error_rate().is_some_and(|r| r > threshold)
             && poisson_tail(
                 b.metrics.failed,
-                b.metrics.requests as f64 * base.error_rate_median.max(MIN_BASELINE_RATE),
+                b.metrics.requests as f64 * base.error_rate_pooled.max(MIN_BASELINE_RATE),
             ) < SIGNIFICANCE,
         // Twice the baseline, and at least 100 ms more (doubling 3 ms is not an incident): the
         // tail where the bucket has one, else the median.
@@ -278,10 +296,17 @@ pub fn find_windows(
         // they follow each other without a clean bucket between, up to half an hour.
         let mut first = first;
         let ramp_limit = (30 * 60 * 1_000_000 / width).max(1) as usize;
-        let mut ramp = 0;
-        while first > 0 && ramp < ramp_limit && has_symptoms(&buckets[first - 1]) {
-            first -= 1;
-            ramp += 1;
+        // Step back to the earliest bucket with symptoms that is no more than two clean
+        // buckets before the next one: a ramp-up's failures come thinly at first.
+        let origin = first;
+        let mut k = first;
+        while k > 0 && origin - (k - 1) <= ramp_limit {
+            k -= 1;
+            if has_symptoms(&buckets[k]) {
+                first = k;
+            } else if first - k > 2 {
+                break;
+            }
         }
         // The first and last failing or very slow request anywhere in the run: a latency
         // incident may begin before its first request crosses the "very slow" line.
@@ -441,8 +466,8 @@ mod tests {
     fn poisson_tails() {
         assert_eq!(poisson_tail(0, 3.0), 1.0);
         assert!((poisson_tail(1, 0.06) - (1.0 - (-0.06f64).exp())).abs() < 1e-12);
-        assert!(poisson_tail(3, 0.06) < 1e-3);
-        assert!(poisson_tail(1, 0.06) > 1e-3);
+        assert!(poisson_tail(3, 0.06) < 1e-4);
+        assert!(poisson_tail(2, 0.06) > 1e-4);
     }
 
     #[test]
