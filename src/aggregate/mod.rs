@@ -114,7 +114,12 @@ fn describe(
         ),
         EntryKind::Unclassified(_) => (
             format!("Unclassified: {}", truncate(label, 120)),
-            Category::Application,
+            // Nothing names it, so its category is where it was logged.
+            match key.source {
+                Some(SourceKind::Database) => Category::Database,
+                Some(SourceKind::LoadBalancer) => Category::LoadBalancer,
+                _ => Category::Application,
+            },
             severity_of_level(cluster.level),
             Signal::Error,
             None,

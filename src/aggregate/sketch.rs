@@ -56,6 +56,11 @@ impl LatencyHistogram {
         self.count
     }
 
+    /// How many recorded latencies fall in bins at or above the one `ms` falls in.
+    pub fn count_at_least(&self, ms: f64) -> u64 {
+        self.bins[Self::bin(ms)..].iter().map(|n| *n as u64).sum()
+    }
+
     /// The `q`-quantile (0–1) in ms, or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if self.count == 0 {
@@ -197,6 +202,9 @@ mod tests {
             assert!((got - want).abs() / want < 0.05, "q{q}: {got} vs {want}");
         }
         assert_eq!(LatencyHistogram::default().quantile(0.5), None);
+        let at_least = h.count_at_least(900.0);
+        // 100 values are at or above 900 ms; the bin holding 900 (10% wide) adds its lower part.
+        assert!((100..=150).contains(&at_least), "{at_least}");
         let mut a = LatencyHistogram::default();
         a.record(0.2);
         a.record(f64::NAN);

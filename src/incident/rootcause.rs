@@ -6,7 +6,8 @@
 //! comes before its symptoms), how deep its tier is (database before application before web
 //! before load balancer: failures propagate outwards), its severity, and its lift (how much rarer
 //! it was before the window); the edge's own aggregated request failures are symptoms, not causes.
-//! A change event shortly before the start is named as what changed.
+//! A change shortly before the start (a hand-made network change, a load-balancer or database
+//! configuration change) is a candidate too, and is named as what changed.
 
 use super::window::Window;
 use crate::aggregate::TimelineEntry;
@@ -119,9 +120,42 @@ pub fn rank(
             },
         ));
     }
+    // What changed just before: a hand-made network change, a load-balancer or database
+    // configuration change. A configuration change counts for the tier it was made on.
+    for e in timeline {
+        if e.signal != Signal::Change
+            || e.first_ts < from
+            || e.first_ts.0 > window.start.0 + 60 * 1_000_000
+        {
+            continue;
+        }
+        let category = match (e.category, e.source) {
+            (Category::Configuration, Some(SourceKind::Database)) => Category::Database,
+            (Category::Configuration, Some(SourceKind::LoadBalancer)) => Category::LoadBalancer,
+            (c @ (Category::Network | Category::LoadBalancer | Category::Database), _) => c,
+            _ => continue,
+        };
+        let before = (window.start.0 - e.first_ts.0).max(0) as f64 / (20.0 * 60.0 * 1e6);
+        // A change made minutes before users saw failures is the strongest lead the logs give.
+        scored.push((
+            1.2 * (-before).exp(),
+            Candidate {
+                category,
+                summary: format!("{} at {}", e.title, e.first),
+                score: 0.0,
+                evidence: vec![e.id.clone()],
+                earliest_line: Some(EvidenceLine {
+                    location: e.location.clone(),
+                    time: e.first.clone(),
+                    text: e.message.clone(),
+                }),
+            },
+        ));
+    }
+    // A surge of 2.5× the usual request rate or more is as telling as any log line.
     if let Some(ratio) = signals.traffic_ratio.filter(|r| *r >= 2.5) {
         scored.push((
-            0.9 * (ratio / 5.0).min(1.0),
+            1.0,
             Candidate {
                 category: Category::Capacity,
                 summary: format!("Traffic surge: {ratio:.1}× the baseline request rate"),
@@ -150,13 +184,20 @@ pub fn rank(
             },
         ));
     }
-    // Signals of the same category reinforce each other: fold them into the best of them.
+    // Signals of the same category reinforce each other, with diminishing returns: fold them
+    // into the best of them, each adding a quarter of its score, at most half the best's own
+    // (many symptoms of one kind must not outvote the one change that caused them).
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.summary.cmp(&b.1.summary)));
     let mut merged: Vec<(f64, Candidate)> = Vec::new();
+    let mut lead: Vec<f64> = Vec::new();
     for (s, c) in scored {
-        match merged.iter_mut().find(|(_, m)| m.category == c.category) {
-            Some((ms, m)) => {
-                *ms += s * 0.5;
+        match merged
+            .iter_mut()
+            .position(|(_, m)| m.category == c.category)
+        {
+            Some(at) => {
+                let (ms, m) = &mut merged[at];
+                *ms = (*ms + s * 0.25).min(lead[at] * 1.5);
                 m.evidence.extend(c.evidence);
                 let earlier = match (&m.earliest_line, &c.earliest_line) {
                     (Some(a), Some(b)) => b.time < a.time,
@@ -167,7 +208,10 @@ pub fn rank(
                     m.earliest_line = c.earliest_line;
                 }
             }
-            None => merged.push((s, c)),
+            None => {
+                lead.push(s);
+                merged.push((s, c));
+            }
         }
     }
     merged.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.summary.cmp(&b.1.summary)));

@@ -239,12 +239,16 @@ pub fn badness(b: &SeriesBucket, base: &Baseline) -> Badness {
                 b.metrics.failed,
                 b.metrics.requests as f64 * base.error_rate_pooled.max(MIN_BASELINE_RATE),
             ) < SIGNIFICANCE,
-        // Twice the baseline, and at least 100 ms more (doubling 3 ms is not an incident): the
-        // tail where the bucket has one, else the median.
-        latency: match (b.p99(), base.p99_ms, b.p50(), base.p50_ms) {
-            (Some(p), Some(bp), _, _) => p > 2.0 * bp && p > bp + 100.0,
-            (None, _, Some(p), Some(bp)) => p > 2.0 * bp && p > bp + 100.0,
-            _ => false,
+        // Slower than twice the baseline's tail, and at least 100 ms more (doubling 3 ms is not
+        // an incident), for at least 3 requests and a tenth of the bucket: one slow request
+        // among twenty is the tail of a quiet minute, not an incident.
+        latency: {
+            let tail = base.p99_ms.or(base.p50_ms);
+            let n = b.metrics.latency.count();
+            tail.is_some_and(|t| {
+                let slow = b.metrics.latency.count_at_least((2.0 * t).max(t + 100.0));
+                n >= MIN_MEDIAN_LATENCIES && slow >= 3 && slow * 10 >= n
+            })
         },
         traffic: base.requests_median >= 20.0
             && (b.metrics.requests as f64) < base.requests_median / 4.0,
