@@ -10,7 +10,7 @@
 
 use super::sketch::{DistinctCount, LatencyHistogram};
 use crate::format::{Request, SourceKind};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, earliest, latest};
 use std::collections::BTreeMap;
 
 /// The finest bucket: 10 s.
@@ -39,20 +39,6 @@ pub struct BucketMetrics {
     pub backends: Vec<(String, u64)>,
 }
 
-fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        _ => a.or(b),
-    }
-}
-
-fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        _ => a.or(b),
-    }
-}
-
 fn add_backend(backends: &mut Vec<(String, u64)>, name: &[u8], n: u64) {
     if let Some(slot) = backends.iter_mut().find(|(b, _)| b.as_bytes() == name) {
         slot.1 += n;
@@ -74,8 +60,8 @@ impl BucketMetrics {
         let failed = r.status >= 500;
         if failed {
             self.failed += 1;
-            self.first_failed = min_opt(self.first_failed, Some(time));
-            self.last_failed = max_opt(self.last_failed, Some(time));
+            self.first_failed = earliest(self.first_failed, Some(time));
+            self.last_failed = latest(self.last_failed, Some(time));
         } else if (400..500).contains(&r.status) {
             self.client_errors += 1;
         }
@@ -83,8 +69,8 @@ impl BucketMetrics {
             self.latency.record(ms);
             if ms >= slow_ms {
                 self.slow += 1;
-                self.first_slow = min_opt(self.first_slow, Some(time));
-                self.last_slow = max_opt(self.last_slow, Some(time));
+                self.first_slow = earliest(self.first_slow, Some(time));
+                self.last_slow = latest(self.last_slow, Some(time));
             }
         }
         if let Some(c) = r.client {
@@ -110,10 +96,10 @@ impl BucketMetrics {
         self.failed += other.failed;
         self.client_errors += other.client_errors;
         self.slow += other.slow;
-        self.first_failed = min_opt(self.first_failed, other.first_failed);
-        self.last_failed = max_opt(self.last_failed, other.last_failed);
-        self.first_slow = min_opt(self.first_slow, other.first_slow);
-        self.last_slow = max_opt(self.last_slow, other.last_slow);
+        self.first_failed = earliest(self.first_failed, other.first_failed);
+        self.last_failed = latest(self.last_failed, other.last_failed);
+        self.first_slow = earliest(self.first_slow, other.first_slow);
+        self.last_slow = latest(self.last_slow, other.last_slow);
         self.latency.merge(&other.latency);
         self.clients.merge(&other.clients);
         self.failed_clients.merge(&other.failed_clients);

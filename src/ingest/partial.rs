@@ -9,7 +9,7 @@ use super::{EventSink, FileContext};
 use crate::format::{Format, Parsed};
 use crate::input::{LineStats, for_each_line};
 use crate::time::year::YearTracker;
-use crate::time::{LineTime, Timestamp, ZoneConverter};
+use crate::time::{LineTime, Timestamp, ZoneConverter, earliest, latest};
 use std::io::{self, Read};
 
 /// The counts and extremes of a run of lines, plus the sink's own partial result.
@@ -68,8 +68,8 @@ impl<S: EventSink> ChunkPartial<S> {
         self.unparsed_lines += later.unparsed_lines;
         self.blank_lines += later.blank_lines;
         self.has_event |= later.has_event;
-        self.first_ts = min_opt(self.first_ts, later.first_ts);
-        self.last_ts = max_opt(self.last_ts, later.last_ts);
+        self.first_ts = earliest(self.first_ts, later.first_ts);
+        self.last_ts = latest(self.last_ts, later.last_ts);
         self.used_assumed_zone |= later.used_assumed_zone;
         self.truncated_lines += later.truncated_lines;
         self.skipped_bytes += later.skipped_bytes;
@@ -87,20 +87,6 @@ impl<S: EventSink> ChunkPartial<S> {
         }
         self.leading_orphans = 0;
         self
-    }
-}
-
-fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        _ => a.or(b),
-    }
-}
-
-fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        _ => a.or(b),
     }
 }
 
@@ -164,8 +150,8 @@ pub fn parse_chunk<R: Read, S: EventSink>(
                     last_time = ts;
                 }
                 if let Some(t) = ts {
-                    p.first_ts = min_opt(p.first_ts, Some(t));
-                    p.last_ts = max_opt(p.last_ts, Some(t));
+                    p.first_ts = earliest(p.first_ts, Some(t));
+                    p.last_ts = latest(p.last_ts, Some(t));
                 }
                 p.events += 1;
                 p.has_event = true;

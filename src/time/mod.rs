@@ -108,6 +108,22 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// The earlier of two optional instants (either may be missing).
+pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        _ => a.or(b),
+    }
+}
+
+/// The later of two optional instants (either may be missing).
+pub fn latest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        _ => a.or(b),
+    }
+}
+
 /// A timestamp as a log line writes it: wall-clock fields and, when the line says so, its offset.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CivilTime {
