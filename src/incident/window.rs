@@ -312,6 +312,17 @@ pub fn find_windows(
                 break;
             }
         }
+        // Likewise the ramp-down: the last symptoms come thinly too.
+        let origin = last;
+        let mut k = last;
+        while k + 1 < buckets.len() && (k + 1) - origin <= ramp_limit {
+            k += 1;
+            if has_symptoms(&buckets[k]) {
+                last = k;
+            } else if k - last > 2 {
+                break;
+            }
+        }
         // The first and last failing or very slow request anywhere in the run: a latency
         // incident may begin before its first request crosses the "very slow" line.
         let start = (first..=last)
