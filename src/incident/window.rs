@@ -271,7 +271,7 @@ pub fn find_windows(
     }
     let states: Vec<Badness> = buckets.iter().map(|b| badness(b, &base)).collect();
     let recovery_buckets = (config.recovery / width).max(1) as usize;
-    let mut windows = Vec::new();
+    let mut windows: Vec<(Window, usize)> = Vec::new();
     let mut i = 0;
     while i < states.len() {
         if !states[i].any() {
@@ -339,16 +339,37 @@ pub fn find_windows(
             .filter_map(|k| max_symptom(&buckets[k]))
             .max()
             .unwrap_or_else(|| last_symptom(&buckets[last], states[last], width));
-        if bad_count >= 3 && end.0 - start.0 >= config.min_duration {
-            windows.push(Window {
-                start,
-                end,
-                first_bucket: first,
-                last_bucket: last,
-                why,
-            });
+        // The next run starts after this one's ramp-down, never inside it.
+        i = i.max(last + 1);
+        let window = Window {
+            start,
+            end,
+            first_bucket: first,
+            last_bucket: last,
+            why,
+        };
+        // Runs that their ramps bring closer than a recovery are one incident, when the later
+        // one is substantial itself: a stray bad bucket after an incident is not more of it.
+        match windows.last_mut() {
+            Some((prev, count))
+                if window.start.0 - prev.end.0 < config.recovery && bad_count >= 3 =>
+            {
+                let prev: &mut Window = prev;
+                prev.end = prev.end.max(window.end);
+                prev.last_bucket = window.last_bucket;
+                prev.why.errors |= window.why.errors;
+                prev.why.latency |= window.why.latency;
+                prev.why.traffic |= window.why.traffic;
+                *count += bad_count;
+            }
+            _ => windows.push((window, bad_count)),
         }
     }
+    let windows = windows
+        .into_iter()
+        .filter(|(w, bad_count)| *bad_count >= 3 && w.end.0 - w.start.0 >= config.min_duration)
+        .map(|(w, _)| w)
+        .collect();
     (windows, base)
 }
 
