@@ -1,8 +1,9 @@
 //! The incident report against the generated bundles' `truth.json`: for each bundle, the same
 //! number of incidents, start and end within 2 minutes, failed requests within 10%, error rate
 //! within 0.03, and the right root-cause category. The committed seed-1 bundles, and seeds 2
-//! to 5 written here (the odd seeds and the even ones use different formats: HAProxy or ALB or
-//! nginx at the edge, PostgreSQL or MySQL, Java or JSON application logs).
+//! to 5 and seed 7 at five times the traffic, written here (the odd seeds and the even ones use
+//! different formats: HAProxy or ALB or nginx at the edge, PostgreSQL or MySQL, Java or JSON
+//! application logs).
 
 use pmtrace::aggregate::TimelineConfig;
 use pmtrace::analysis::analyse;
@@ -85,13 +86,14 @@ fn committed_bundles_match_their_truth() {
 }
 
 #[test]
-fn other_seeds_match_their_truth() {
+fn other_seeds_and_scales_match_their_truth() {
     let mut problems = Vec::new();
-    for seed in [2, 3, 4, 5] {
+    // (seed, scale): other seeds at scale 1, and one at five times the traffic.
+    for (seed, scale) in [(2, 1), (3, 1), (4, 1), (5, 1), (7, 5)] {
         for s in Scenario::ALL {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join(s.name());
-            write_bundle(s, &out, 1, seed).unwrap();
+            write_bundle(s, &out, scale, seed).unwrap();
             problems.extend(compare(&out));
         }
     }
