@@ -93,14 +93,21 @@ fn parse(c: &mut Criterion) {
     g.finish();
 }
 
-fn ingest_file(c: &mut Criterion) {
+/// An nginx log of `lines` lines written to a temporary folder (kept alive by the returned
+/// guard), as inputs, and its size.
+fn nginx_file(lines: usize) -> (tempfile::TempDir, Vec<pmtrace::input::InputFile>, u64) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("access.log");
-    let data = nginx_log(400_000);
+    let data = nginx_log(lines);
     std::fs::write(&path, &data).unwrap();
     let files = discover(&[path.to_string_lossy().into_owned()]).0;
+    (dir, files, data.len() as u64)
+}
+
+fn ingest_file(c: &mut Criterion) {
+    let (_dir, files, bytes) = nginx_file(400_000);
     let mut g = c.benchmark_group("ingest");
-    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.throughput(Throughput::Bytes(bytes));
     g.sample_size(20);
     for threads in [1usize, 2] {
         let opts = IngestOptions {
@@ -151,16 +158,12 @@ fn patterns(c: &mut Criterion) {
 fn timeline(c: &mut Criterion) {
     use pmtrace::aggregate::TimelineConfig;
     use std::sync::Arc;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("access.log");
-    let data = nginx_log(400_000);
-    std::fs::write(&path, &data).unwrap();
-    let files = discover(&[path.to_string_lossy().into_owned()]).0;
+    let (_dir, files, bytes) = nginx_file(400_000);
     let config = Arc::new(TimelineConfig::new(
         pmtrace::pattern::load(&[], false).unwrap(),
     ));
     let mut g = c.benchmark_group("timeline");
-    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.throughput(Throughput::Bytes(bytes));
     g.sample_size(20);
     for threads in [1usize, 2] {
         let opts = IngestOptions {

@@ -267,24 +267,4 @@ mod tests {
             }
         }
     }
-
-    proptest::proptest! {
-        #[test]
-        fn never_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
-            let _ = parse_apache_error(&bytes);
-        }
-
-        #[test]
-        fn never_panics_on_mangled_samples(
-            which in 0usize..64,
-            edits in proptest::collection::vec(
-                (0usize..1000, proptest::sample::select(crate::format::syslog_wrap::STRUCTURAL)),
-                0..6,
-            ),
-        ) {
-            let samples = APACHE_ERROR_SAMPLES;
-            let line = crate::format::syslog_wrap::mangle(samples[which % samples.len()].line, &edits);
-            let _ = parse_apache_error(&line);
-        }
-    }
 }

@@ -399,26 +399,4 @@ mod tests {
             }
         }
     }
-
-    proptest::proptest! {
-        #[test]
-        fn never_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
-            let _ = parse_alb(&bytes);
-            let _ = parse_elb(&bytes);
-        }
-
-        #[test]
-        fn never_panics_on_mangled_samples(
-            which in 0usize..64,
-            edits in proptest::collection::vec(
-                (0usize..1000, proptest::sample::select(crate::format::syslog_wrap::STRUCTURAL)),
-                0..6,
-            ),
-        ) {
-            let samples = [ALB_SAMPLES, ELB_SAMPLES].concat();
-            let line = crate::format::syslog_wrap::mangle(samples[which % samples.len()].line, &edits);
-            let _ = parse_alb(&line);
-            let _ = parse_elb(&line);
-        }
-    }
 }

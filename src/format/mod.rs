@@ -364,4 +364,34 @@ mod tests {
         assert_eq!(Level::from_word(b""), None);
         assert!(Level::Error > Level::Warning && Level::Warning > Level::Info);
     }
+
+    fn every_format() -> Vec<&'static Format> {
+        ALL.iter().copied().chain([FALLBACK]).collect()
+    }
+
+    proptest::proptest! {
+        /// No format panics on any bytes at all.
+        #[test]
+        fn no_format_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            for f in every_format() {
+                let _ = (f.parse)(&bytes);
+            }
+        }
+
+        /// Nor on any format's sample lines with structural characters inserted or replaced.
+        #[test]
+        fn no_format_panics_on_mangled_samples(
+            which in 0usize..1000,
+            edits in proptest::collection::vec(
+                (0usize..1000, proptest::sample::select(crate::format::syslog_wrap::STRUCTURAL)),
+                0..6,
+            ),
+        ) {
+            let samples: Vec<&Sample> = every_format().iter().flat_map(|f| f.samples.iter()).collect();
+            let line = crate::format::syslog_wrap::mangle(samples[which % samples.len()].line, &edits);
+            for f in every_format() {
+                let _ = (f.parse)(&line);
+            }
+        }
+    }
 }

@@ -8,7 +8,6 @@ pub mod impact;
 pub mod rootcause;
 pub mod window;
 
-use crate::aggregate::metrics::Series;
 use crate::aggregate::{TimelineEntry, TimelinePartial};
 use crate::pattern::Signal;
 use crate::time::Timestamp;
@@ -282,9 +281,4 @@ fn points(buckets: &[SeriesBucket]) -> Vec<SeriesPoint> {
                 .map(|v| (v * 10.0).round() / 10.0),
         })
         .collect()
-}
-
-/// The edge series of a run, for callers that chart it themselves.
-pub fn edge_series(partial: &TimelinePartial) -> Option<&Series> {
-    partial.metrics.edge().map(|(_, s)| s)
 }
