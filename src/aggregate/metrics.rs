@@ -1,7 +1,9 @@
 //! Time-bucketed request metrics per source kind, mergeable like everything else: per bucket
 //! the requests, failures (status ≥ 500), client errors (4xx), very slow requests, the first and
 //! last failure, a latency histogram, distinct clients and clients with a failure, and request
-//! shares per backend.
+//! shares per backend. Beside them, one series of error events (error-level lines and lines an
+//! error or alert pattern names, from every source), which is what incidents are found in when
+//! the logs hold no requests.
 //!
 //! Buckets start at [`BASE_BUCKET`] wide and are kept sparsely. When a source holds more than
 //! [`MAX_BUCKETS`], its buckets double in width (summing pairs) until it does not; merging two
@@ -116,16 +118,44 @@ impl BucketMetrics {
     }
 }
 
-/// One source kind's buckets.
+/// What a bucket of a [`Series`] holds: merged by adding, so that coarsening and merging
+/// partials are exact.
+pub trait BucketValue: Clone + Default + PartialEq + std::fmt::Debug {
+    fn merge(&mut self, other: &Self);
+}
+
+impl BucketValue for BucketMetrics {
+    fn merge(&mut self, other: &Self) {
+        BucketMetrics::merge(self, other);
+    }
+}
+
+/// Error events in one bucket: how many, and the first and last.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ErrorEvents {
+    pub events: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+}
+
+impl BucketValue for ErrorEvents {
+    fn merge(&mut self, other: &Self) {
+        self.events += other.events;
+        self.first = earliest(self.first, other.first);
+        self.last = latest(self.last, other.last);
+    }
+}
+
+/// One source kind's buckets (or the error events').
 #[derive(Clone, Debug, PartialEq)]
-pub struct Series {
+pub struct Series<B = BucketMetrics> {
     /// Width of every bucket (µs): `BASE_BUCKET` times a power of two.
     pub width: i64,
     /// Bucket index (start time / width) to its metrics.
-    pub buckets: BTreeMap<i64, BucketMetrics>,
+    pub buckets: BTreeMap<i64, B>,
 }
 
-impl Default for Series {
+impl<B> Default for Series<B> {
     fn default() -> Self {
         Series {
             width: BASE_BUCKET,
@@ -134,7 +164,7 @@ impl Default for Series {
     }
 }
 
-impl Series {
+impl<B: BucketValue> Series<B> {
     fn coarsen_to(&mut self, width: i64) {
         while self.width < width {
             let old = std::mem::take(&mut self.buckets);
@@ -155,7 +185,7 @@ impl Series {
         }
     }
 
-    fn merge(&mut self, mut other: Series) {
+    fn merge(&mut self, mut other: Series<B>) {
         let width = self.width.max(other.width);
         self.coarsen_to(width);
         other.coarsen_to(width);
@@ -174,12 +204,30 @@ impl Series {
     pub fn start_of(&self, index: i64) -> Timestamp {
         Timestamp(index * self.width)
     }
+
+    /// The bucket `time` falls in, created empty if need be; the series is coarsened first
+    /// when it is full.
+    fn bucket_at(&mut self, time: Timestamp) -> &mut B {
+        if self.buckets.len() >= MAX_BUCKETS
+            && !self.buckets.contains_key(&time.0.div_euclid(self.width))
+        {
+            let w = self.width * 2;
+            self.coarsen_to(w);
+        }
+        self.buckets
+            .entry(time.0.div_euclid(self.width))
+            .or_default()
+    }
 }
 
-/// Per source kind, the request metrics of the requests seen.
+/// Per source kind, the request metrics of the requests seen; and the error events of all.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricsPartial {
     pub series: BTreeMap<SourceKind, Series>,
+    pub error_events: Series<ErrorEvents>,
+    /// The first and last timed event of any kind: the span the error events' baseline covers.
+    pub first_event: Option<Timestamp>,
+    pub last_event: Option<Timestamp>,
 }
 
 impl MetricsPartial {
@@ -190,16 +238,31 @@ impl MetricsPartial {
         request: &Request<'_>,
         slow_ms: f64,
     ) {
-        let series = self.series.entry(source).or_default();
-        let index = time.0.div_euclid(series.width);
-        series
-            .buckets
-            .entry(index)
+        self.series
+            .entry(source)
             .or_default()
+            .bucket_at(time)
             .record(time, request, slow_ms);
-        if series.buckets.len() > MAX_BUCKETS {
-            series.bound();
-        }
+    }
+
+    /// Notes a timed event's time, for the run's span.
+    #[inline]
+    pub fn record_event_time(&mut self, time: Timestamp) {
+        self.first_event = earliest(self.first_event, Some(time));
+        self.last_event = latest(self.last_event, Some(time));
+    }
+
+    /// The first and last timed event.
+    pub fn span(&self) -> Option<(Timestamp, Timestamp)> {
+        self.first_event.zip(self.last_event)
+    }
+
+    /// Counts one error event (an error-level line, or one an error or alert pattern names).
+    pub fn record_error_event(&mut self, time: Timestamp) {
+        let b = self.error_events.bucket_at(time);
+        b.events += 1;
+        b.first = earliest(b.first, Some(time));
+        b.last = latest(b.last, Some(time));
     }
 
     pub fn merge(&mut self, other: MetricsPartial) {
@@ -211,6 +274,9 @@ impl MetricsPartial {
                 }
             }
         }
+        self.error_events.merge(other.error_events);
+        self.first_event = earliest(self.first_event, other.first_event);
+        self.last_event = latest(self.last_event, other.last_event);
     }
 
     /// The edge: the outermost source kind with requests (load balancer, else web server, else

@@ -16,7 +16,7 @@ use super::metrics::MetricsPartial;
 use super::template::{template, template_hash};
 use crate::format::{Event, Level, SourceKind};
 use crate::ingest::{EventSink, FileContext};
-use crate::pattern::{MatchScratch, PatternSet};
+use crate::pattern::{MatchScratch, PatternSet, Severity, Signal};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -155,16 +155,18 @@ impl TimelinePartial {
         cluster::add(&mut slot.clusters, o, gap);
     }
 
-    /// Matches `line` against the patterns and records it if one matches.
-    fn match_patterns(&mut self, file: &FileContext, o: &Occurrence<'_>, line: &[u8]) -> bool {
+    /// Matches `line` against the patterns and records it if one matches; returns the pattern.
+    fn match_patterns(
+        &mut self,
+        file: &FileContext,
+        o: &Occurrence<'_>,
+        line: &[u8],
+    ) -> Option<usize> {
         let format = file.format.map(|f| f.name);
-        let Some(p) = self
+        let p = self
             .config
             .patterns
-            .find(line, file.source, format, &mut self.scratch)
-        else {
-            return false;
-        };
+            .find(line, file.source, format, &mut self.scratch)?;
         let config = Arc::clone(&self.config);
         let captures = config.patterns.captures(p, line);
         let with_fields = Occurrence {
@@ -176,7 +178,7 @@ impl TimelinePartial {
             source: file.source,
         };
         self.record(key, || None, &with_fields);
-        true
+        Some(p)
     }
 }
 
@@ -194,6 +196,7 @@ impl EventSink for TimelinePartial {
             return;
         };
         self.last_event = Some(LastEvent { time });
+        self.metrics.record_event_time(time);
         let host = event.host.or(file.host.as_deref().map(str::as_bytes));
         let o = Occurrence {
             time,
@@ -230,7 +233,21 @@ impl EventSink for TimelinePartial {
             self.record(key, || Some(group_label(group)), &o);
             return;
         }
-        if self.match_patterns(file, &o, line) || event.level < Level::Warning {
+        let matched = self.match_patterns(file, &o, line);
+        // The error events a run without request logs finds its incidents in: lines an error
+        // or alert pattern of error severity names, and error-level lines no pattern names (a
+        // pattern knows better than the level: nginx logs a missing file at `[error]`).
+        let is_error = match matched {
+            Some(p) => {
+                let p = self.config.patterns.get(p);
+                matches!(p.signal, Signal::Error | Signal::Alert) && p.severity >= Severity::Warning
+            }
+            None => event.level >= Level::Error,
+        };
+        if is_error {
+            self.metrics.record_error_event(time);
+        }
+        if matched.is_some() || event.level < Level::Warning {
             return;
         }
         let kind = if self.templates < self.config.max_templates {
@@ -261,6 +278,7 @@ impl EventSink for TimelinePartial {
             level: Level::Unknown,
             fields: &[],
         };
+        // Its event was counted as an error event already, if it was one.
         self.match_patterns(file, &o, text);
     }
 

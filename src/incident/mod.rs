@@ -1,9 +1,11 @@
 //! Incidents: when the outage started and ended, how bad it was for users, and what most likely
 //! caused it, from the merged metrics and timeline of a run.
 //!
-//! Windows come from the edge's request series (`window`), impact from its finest buckets
-//! (`impact`), milestones and the probable cause from the timeline (`rootcause`).
+//! Windows come from the edge's request series (`window`), or, when the logs hold no requests,
+//! from the series of error events (`events`); impact from the edge's finest buckets
+//! (`impact`); milestones and the probable cause from the timeline (`rootcause`).
 
+pub mod events;
 pub mod impact;
 pub mod rootcause;
 pub mod window;
@@ -55,8 +57,12 @@ pub struct Incident {
     pub start: String,
     pub end: String,
     pub duration_seconds: f64,
+    /// What the window was found in: `requests` at the edge, or `error_events` when the logs
+    /// hold no requests.
+    pub detected_from: &'static str,
     pub milestones: Milestones,
-    pub impact: Impact,
+    /// Null when the logs hold no requests: user impact is not guessed from error lines.
+    pub impact: Option<Impact>,
     pub root_cause: Option<RootCause>,
     /// The runners-up.
     pub candidates: Vec<Candidate>,
@@ -165,7 +171,7 @@ pub fn detect(
     config: &WindowConfig,
 ) -> Incidents {
     let Some((edge, series)) = partial.metrics.edge() else {
-        return Incidents::default();
+        return from_error_events(partial, timeline, config);
     };
     let width = window::choose_width(series, config.bucket);
     let buckets = window::rebucket(series, width);
@@ -176,7 +182,13 @@ pub fn detect(
         .iter()
         .zip(impacts)
         .enumerate()
-        .map(|(i, (w, impact))| build(i, w, impact, timeline, &buckets, width))
+        .map(|(i, (w, impact))| {
+            let signals = MetricSignals {
+                traffic_ratio: traffic_ratio(&buckets, w, width),
+                backend_skew: backend_skew(&buckets, w),
+            };
+            build(i, w, Some(impact), timeline, &signals)
+        })
         .collect();
     Incidents {
         incidents,
@@ -185,13 +197,38 @@ pub fn detect(
     }
 }
 
+/// Incidents of a run without request logs, from its error events.
+fn from_error_events(
+    partial: &TimelinePartial,
+    timeline: &[TimelineEntry],
+    config: &WindowConfig,
+) -> Incidents {
+    let (windows, width) = events::find_windows(
+        &partial.metrics.error_events,
+        partial.metrics.span(),
+        config,
+    );
+    let signals = MetricSignals {
+        traffic_ratio: None,
+        backend_skew: None,
+    };
+    Incidents {
+        incidents: windows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| build(i, w, None, timeline, &signals))
+            .collect(),
+        series: Vec::new(),
+        bucket_seconds: width as f64 / 1e6,
+    }
+}
+
 fn build(
     i: usize,
     w: &Window,
-    impact: Impact,
+    impact: Option<Impact>,
     timeline: &[TimelineEntry],
-    buckets: &[SeriesBucket],
-    width: i64,
+    signals: &MetricSignals,
 ) -> Incident {
     let first_alert = timeline
         .iter()
@@ -210,16 +247,16 @@ fn build(
         .filter(|e| e.first_ts >= midpoint && e.first_ts <= settle)
         .min_by_key(|e| (e.first_ts.0 - w.end.0).abs())
         .map(milestone);
-    let signals = MetricSignals {
-        traffic_ratio: traffic_ratio(buckets, w, width),
-        backend_skew: backend_skew(buckets, w),
-    };
-    let mut candidates = rootcause::rank(w, timeline, &signals);
+    let mut candidates = rootcause::rank(w, timeline, signals);
     let preceding = rootcause::preceding_change(w, timeline);
     let root_cause = (!candidates.is_empty()).then(|| {
         let top = candidates.remove(0);
         let mut summary = top.summary.clone();
-        if let Some(change) = &preceding {
+        // Named once: the change may be the cause itself.
+        if let Some(change) = preceding
+            .as_ref()
+            .filter(|c| top.evidence.first() != Some(&c.id))
+        {
             summary.push_str(&format!(
                 "; preceded by: {} at {}",
                 change.title, change.first
@@ -233,16 +270,26 @@ fn build(
             earliest_causal_line: top.earliest_line,
         }
     });
+    let (detected_from, first, last) = if impact.is_some() {
+        (
+            "requests",
+            "first failing request at the edge",
+            "last failing request at the edge",
+        )
+    } else {
+        ("error_events", "first error event", "last error event")
+    };
     Incident {
         id: format!("i{}", i + 1),
+        detected_from,
         start: w.start.to_string(),
         end: w.end.to_string(),
         duration_seconds: ((w.end.0 - w.start.0) as f64 / 1e6).round(),
         milestones: Milestones {
-            first_symptom: at(w.start, "first failing request at the edge"),
+            first_symptom: at(w.start, first),
             first_alert,
             mitigation,
-            recovery: at(w.end, "last failing request at the edge"),
+            recovery: at(w.end, last),
             preceding_change: preceding.as_ref().map(milestone),
         },
         impact,

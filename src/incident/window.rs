@@ -10,7 +10,7 @@
 //! stretch (`recovery`), so one incident does not flap into several. Its start and end are
 //! the first and last failing (or very slow) request in it, not bucket edges.
 
-use crate::aggregate::metrics::{BucketMetrics, Series};
+use crate::aggregate::metrics::{BucketMetrics, BucketValue, Series};
 use crate::time::Timestamp;
 
 /// How windows are found.
@@ -48,7 +48,7 @@ const SIGNIFICANCE: f64 = 1e-4;
 const MIN_BASELINE_RATE: f64 = 5e-4;
 
 /// P(X ≥ k) for X ~ Poisson(λ): how likely `k` or more failures are by chance.
-fn poisson_tail(k: u64, lambda: f64) -> f64 {
+pub(crate) fn poisson_tail(k: u64, lambda: f64) -> f64 {
     if k == 0 {
         return 1.0;
     }
@@ -63,9 +63,9 @@ fn poisson_tail(k: u64, lambda: f64) -> f64 {
 
 /// One bucket of the series the windows are found in.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SeriesBucket {
+pub struct SeriesBucket<B = BucketMetrics> {
     pub start: Timestamp,
-    pub metrics: BucketMetrics,
+    pub metrics: B,
 }
 
 impl SeriesBucket {
@@ -146,23 +146,38 @@ fn median(values: &mut [f64]) -> Option<f64> {
 
 /// The series re-bucketed to `width` (a multiple of its own), every bucket from the first to
 /// the last present, empty ones included (a silent minute is news too).
-pub fn rebucket(series: &Series, width: i64) -> Vec<SeriesBucket> {
+pub fn rebucket<B: BucketValue>(series: &Series<B>, width: i64) -> Vec<SeriesBucket<B>> {
+    rebucket_over(series, width, None)
+}
+
+/// [`rebucket`], with the buckets stretched to cover `span` too (the whole run's time, for a
+/// series that only has buckets where something happened).
+pub fn rebucket_over<B: BucketValue>(
+    series: &Series<B>,
+    width: i64,
+    span: Option<(Timestamp, Timestamp)>,
+) -> Vec<SeriesBucket<B>> {
     let factor = (width / series.width).max(1);
     let width = factor * series.width;
-    let (Some(first), Some(last)) = (
-        series.buckets.keys().next(),
-        series.buckets.keys().next_back(),
-    ) else {
+    let present = series
+        .buckets
+        .keys()
+        .next()
+        .zip(series.buckets.keys().next_back())
+        .map(|(first, last)| (first * series.width, last * series.width));
+    let Some((first, last)) = (match (present, span) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c.0), b.max(d.0))),
+        (Some(p), None) => Some(p),
+        (None, Some((c, d))) => Some((c.0, d.0)),
+        (None, None) => None,
+    }) else {
         return Vec::new();
     };
-    let (lo, hi) = (
-        (first * series.width).div_euclid(width),
-        (last * series.width).div_euclid(width),
-    );
-    let mut out: Vec<SeriesBucket> = (lo..=hi)
+    let (lo, hi) = (first.div_euclid(width), last.div_euclid(width));
+    let mut out: Vec<SeriesBucket<B>> = (lo..=hi)
         .map(|i| SeriesBucket {
             start: Timestamp(i * width),
-            metrics: BucketMetrics::default(),
+            metrics: B::default(),
         })
         .collect();
     for (index, b) in &series.buckets {
@@ -174,17 +189,21 @@ pub fn rebucket(series: &Series, width: i64) -> Vec<SeriesBucket> {
 
 /// The detection width for a series: about 500 buckets over its span, between 10 s and 1 min,
 /// a multiple of the series' own width.
-pub fn choose_width(series: &Series, requested: Option<i64>) -> i64 {
-    let base = series.width;
-    let want = requested.unwrap_or_else(|| {
-        let (Some(first), Some(last)) = (
-            series.buckets.keys().next(),
-            series.buckets.keys().next_back(),
-        ) else {
-            return base;
-        };
-        let span = (last - first + 1) * base;
-        (span / 500).clamp(10_000_000, 60_000_000)
+pub fn choose_width<B>(series: &Series<B>, requested: Option<i64>) -> i64 {
+    let span = series
+        .buckets
+        .keys()
+        .next()
+        .zip(series.buckets.keys().next_back())
+        .map(|(first, last)| (last - first + 1) * series.width);
+    width_for(series.width, span, requested)
+}
+
+/// The detection width for `span` µs of a series `base` wide (see [`choose_width`]).
+pub fn width_for(base: i64, span: Option<i64>, requested: Option<i64>) -> i64 {
+    let want = requested.unwrap_or_else(|| match span {
+        Some(span) => (span / 500).clamp(10_000_000, 60_000_000),
+        None => base,
     });
     ((want + base - 1) / base).max(1) * base
 }
@@ -228,6 +247,11 @@ pub fn baseline(buckets: &[SeriesBucket], exclude: &[bool]) -> Baseline {
     }
 }
 
+/// The failures a bucket's requests would have at the baseline rate.
+fn expected_failures(b: &SeriesBucket, base: &Baseline) -> f64 {
+    b.metrics.requests as f64 * base.error_rate_pooled.max(MIN_BASELINE_RATE)
+}
+
 /// Whether a bucket is bad against a baseline.
 pub fn badness(b: &SeriesBucket, base: &Baseline) -> Badness {
     let threshold = (base.error_rate_median + 5.0 * base.error_rate_mad).max(0.01);
@@ -235,10 +259,7 @@ pub fn badness(b: &SeriesBucket, base: &Baseline) -> Badness {
         // A rate needs evidence: one stray 500 among 60 requests is already 1.7%, so the
         // failures must also be unlikely by chance at the baseline rate.
         errors: b.error_rate().is_some_and(|r| r > threshold)
-            && poisson_tail(
-                b.metrics.failed,
-                b.metrics.requests as f64 * base.error_rate_pooled.max(MIN_BASELINE_RATE),
-            ) < SIGNIFICANCE,
+            && poisson_tail(b.metrics.failed, expected_failures(b, base)) < SIGNIFICANCE,
         // Slower than twice the baseline's tail, and at least 100 ms more (doubling 3 ms is not
         // an incident), for at least 3 requests and a tenth of the bucket: one slow request
         // among twenty is the tail of a quiet minute, not an incident.
@@ -270,43 +291,73 @@ pub fn find_windows(
         base = baseline(buckets, &bad);
     }
     let states: Vec<Badness> = buckets.iter().map(|b| badness(b, &base)).collect();
+    let runs: Vec<RunBucket> = buckets
+        .iter()
+        .zip(states)
+        .map(|(b, state)| RunBucket {
+            start: b.start,
+            state,
+            symptoms: symptom_span(b),
+            elevated: b.metrics.slow > 0
+                || poisson_tail(b.metrics.failed, expected_failures(b, &base)) < RAMP_SIGNIFICANCE,
+        })
+        .collect();
+    (assemble(&runs, width, config), base)
+}
+
+/// One bucket as runs are built from it: when it starts, whether (and why) it is bad, and the
+/// first and last symptom in it (a failing or very slow request, or an error event).
+#[derive(Clone, Copy, Debug)]
+pub struct RunBucket {
+    pub start: Timestamp,
+    pub state: Badness,
+    pub symptoms: Option<(Timestamp, Timestamp)>,
+    /// Whether it has more symptoms than the baseline explains (one in twenty by chance):
+    /// what a run's ramp is made of. With a steady trickle of failures every bucket has some,
+    /// and a ramp of every bucket with any would reach back half an hour.
+    pub elevated: bool,
+}
+
+/// How unlikely by chance a bucket's symptoms must be to make it part of a ramp.
+pub const RAMP_SIGNIFICANCE: f64 = 0.05;
+
+/// The incidents of a series whose buckets are judged: bad buckets less than a recovery apart
+/// form a run, with the symptoms just before and after it (its ramps); runs with at least 3 bad
+/// buckets that last `min_duration` are incidents.
+pub fn assemble(buckets: &[RunBucket], width: i64, config: &WindowConfig) -> Vec<Window> {
     let recovery_buckets = (config.recovery / width).max(1) as usize;
+    let ramp_limit = (30 * 60 * 1_000_000 / width).max(1) as usize;
     let mut windows: Vec<(Window, usize)> = Vec::new();
     let mut i = 0;
-    while i < states.len() {
-        if !states[i].any() {
+    while i < buckets.len() {
+        if !buckets[i].state.any() {
             i += 1;
             continue;
         }
         // Extend while the next bad bucket comes before a full recovery.
-        let first = i;
+        let mut first = i;
         let mut last = i;
         let mut bad_count = 1;
-        let mut why = states[i];
+        let mut why = buckets[i].state;
         let mut j = i + 1;
-        while j < states.len() && j - last <= recovery_buckets {
-            if states[j].any() {
+        while j < buckets.len() && j - last <= recovery_buckets {
+            if buckets[j].state.any() {
                 last = j;
                 bad_count += 1;
-                why.errors |= states[j].errors;
-                why.latency |= states[j].latency;
-                why.traffic |= states[j].traffic;
+                why.errors |= buckets[j].state.errors;
+                why.latency |= buckets[j].state.latency;
+                why.traffic |= buckets[j].state.traffic;
             }
             j += 1;
         }
-        i = last + 1;
-        // The run's ramp-up: the buckets just before it that already carry failures or very
-        // slow requests belong to it (its start is its first failing request), for as long as
-        // they follow each other without a clean bucket between, up to half an hour.
-        let mut first = first;
-        let ramp_limit = (30 * 60 * 1_000_000 / width).max(1) as usize;
-        // Step back to the earliest bucket with symptoms that is no more than two clean
-        // buckets before the next one: a ramp-up's failures come thinly at first.
+        // The run's ramp-up: the buckets just before it that already carry symptoms belong to
+        // it (its start is its first symptom), up to half an hour back, stepping over no more
+        // than two clean buckets at a time: a ramp-up's failures come thinly at first.
         let origin = first;
         let mut k = first;
         while k > 0 && origin - (k - 1) <= ramp_limit {
             k -= 1;
-            if has_symptoms(&buckets[k]) {
+            if buckets[k].elevated {
                 first = k;
             } else if first - k > 2 {
                 break;
@@ -317,30 +368,26 @@ pub fn find_windows(
         let mut k = last;
         while k + 1 < buckets.len() && (k + 1) - origin <= ramp_limit {
             k += 1;
-            if has_symptoms(&buckets[k]) {
+            if buckets[k].elevated {
                 last = k;
             } else if k - last > 2 {
                 break;
             }
         }
-        // The first and last failing or very slow request anywhere in the run: a latency
-        // incident may begin before its first request crosses the "very slow" line.
-        let start = (first..=last)
-            .filter_map(|k| min_symptom(&buckets[k]))
+        // The first and last symptom anywhere in the run: a latency incident may begin before
+        // its first request crosses the "very slow" line. A run of traffic drops alone has
+        // none, and spans its buckets.
+        let spans = || buckets[first..=last].iter().filter_map(|b| b.symptoms);
+        let start = spans()
+            .map(|(s, _)| s)
             .min()
-            .unwrap_or_else(|| {
-                first_symptom(
-                    &buckets[first],
-                    states[first].or_symptoms(&buckets[first]),
-                    width,
-                )
-            });
-        let end = (first..=last)
-            .filter_map(|k| max_symptom(&buckets[k]))
+            .unwrap_or(buckets[first].start);
+        let end = spans()
+            .map(|(_, e)| e)
             .max()
-            .unwrap_or_else(|| last_symptom(&buckets[last], states[last], width));
+            .unwrap_or(Timestamp(buckets[last].start.0 + width - 1));
         // The next run starts after this one's ramp-down, never inside it.
-        i = i.max(last + 1);
+        i = last + 1;
         let window = Window {
             start,
             end,
@@ -365,72 +412,19 @@ pub fn find_windows(
             _ => windows.push((window, bad_count)),
         }
     }
-    let windows = windows
+    windows
         .into_iter()
         .filter(|(w, bad_count)| *bad_count >= 3 && w.end.0 - w.start.0 >= config.min_duration)
         .map(|(w, _)| w)
-        .collect();
-    (windows, base)
+        .collect()
 }
 
-fn min_symptom(b: &SeriesBucket) -> Option<Timestamp> {
-    [b.metrics.first_failed, b.metrics.first_slow]
-        .into_iter()
-        .flatten()
-        .min()
-}
-
-fn max_symptom(b: &SeriesBucket) -> Option<Timestamp> {
-    [b.metrics.last_failed, b.metrics.last_slow]
-        .into_iter()
-        .flatten()
-        .max()
-}
-
-/// Whether a bucket has any failing or very slow request.
-fn has_symptoms(b: &SeriesBucket) -> bool {
-    b.metrics.failed > 0 || b.metrics.slow > 0
-}
-
-impl Badness {
-    /// For a ramp-up bucket, which is not bad: its failures and slow requests count.
-    fn or_symptoms(self, b: &SeriesBucket) -> Badness {
-        Badness {
-            errors: self.errors || b.metrics.failed > 0,
-            latency: self.latency || b.metrics.slow > 0,
-            traffic: self.traffic,
-        }
-    }
-}
-
-/// The first failing or very slow request of a bad bucket (its start, for a traffic drop).
-fn first_symptom(b: &SeriesBucket, why: Badness, width: i64) -> Timestamp {
+/// The first and last failing or very slow request of a bucket, if it has any.
+fn symptom_span(b: &SeriesBucket) -> Option<(Timestamp, Timestamp)> {
     let m = &b.metrics;
-    let candidates = [
-        why.errors.then_some(m.first_failed).flatten(),
-        why.latency.then_some(m.first_slow).flatten(),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .min()
-        .or(m.first_failed)
-        .unwrap_or(Timestamp(b.start.0.min(b.start.0 + width - 1)))
-}
-
-/// The last failing or very slow request of a bad bucket (its end, for a traffic drop).
-fn last_symptom(b: &SeriesBucket, why: Badness, width: i64) -> Timestamp {
-    let m = &b.metrics;
-    let candidates = [
-        why.errors.then_some(m.last_failed).flatten(),
-        why.latency.then_some(m.last_slow).flatten(),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .max()
-        .or(m.last_failed)
-        .unwrap_or(Timestamp(b.start.0 + width - 1))
+    let first = [m.first_failed, m.first_slow].into_iter().flatten().min()?;
+    let last = [m.last_failed, m.last_slow].into_iter().flatten().max()?;
+    Some((first, last))
 }
 
 #[cfg(test)]

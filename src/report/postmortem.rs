@@ -133,15 +133,17 @@ fn timeline_rows(
     rows.push((
         i.start_ts,
         format!(
-            "| {} | **OUTAGE BEGINS**: first failing request at the edge | | | |",
-            &zone.format(i.start_ts)[11..]
+            "| {} | **OUTAGE BEGINS**: {} | | | |",
+            &zone.format(i.start_ts)[11..],
+            i.milestones.first_symptom.title
         ),
     ));
     rows.push((
         i.end_ts,
         format!(
-            "| {} | **OUTAGE ENDS**: last failing request at the edge | | | |",
-            &zone.format(i.end_ts)[11..]
+            "| {} | **OUTAGE ENDS**: {} | | | |",
+            &zone.format(i.end_ts)[11..],
+            i.milestones.recovery.title
         ),
     ));
     rows.sort_by_key(|(t, _)| *t);
@@ -149,7 +151,6 @@ fn timeline_rows(
 }
 
 fn write_incident(out: &mut dyn Write, i: &Incident, zone: &Zone) -> io::Result<()> {
-    let im = &i.impact;
     writeln!(
         out,
         "### Incident {}: {} – {} {}\n",
@@ -158,6 +159,14 @@ fn write_incident(out: &mut dyn Write, i: &Incident, zone: &Zone) -> io::Result<
         &zone.format(i.end_ts)[11..],
         zone.name()
     )?;
+    let Some(im) = &i.impact else {
+        writeln!(
+            out,
+            "For {}, the logs recorded errors well above their usual rate. They hold no requests, so what users saw is not measured here: add the load balancer's or web server's access logs.\n",
+            human_duration(i.duration_seconds)
+        )?;
+        return write_cause(out, i);
+    };
     writeln!(
         out,
         "For {}, {} of {} requests ({}) failed at the edge, against {} normally; {} of {} clients saw at least one failure. The 95th percentile latency was {} (normally {}).{}\n",
@@ -179,21 +188,25 @@ fn write_incident(out: &mut dyn Write, i: &Incident, zone: &Zone) -> io::Result<
             String::new()
         }
     )?;
-    match &i.root_cause {
-        Some(rc) => writeln!(
-            out,
-            "Probable root cause ({}): {}\n",
-            rc.category.as_str(),
-            md(&rc.summary, 400)
-        )?,
-        None => writeln!(out, "The logs point to no probable root cause.\n")?,
-    }
+    write_cause(out, i)?;
     writeln!(
         out,
         "_Figures computed from {}._\n",
         md(&im.computed_from, 200)
     )?;
     Ok(())
+}
+
+fn write_cause(out: &mut dyn Write, i: &Incident) -> io::Result<()> {
+    match &i.root_cause {
+        Some(rc) => writeln!(
+            out,
+            "Probable root cause ({}): {}\n",
+            rc.category.as_str(),
+            md(&rc.summary, 400)
+        ),
+        None => writeln!(out, "The logs point to no probable root cause.\n"),
+    }
 }
 
 /// The whole draft.

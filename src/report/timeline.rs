@@ -2,6 +2,7 @@
 //! its renderings for a terminal, for Markdown, and as JSON lines.
 
 use crate::aggregate::TimelineEntry;
+use crate::incident::impact::Impact;
 use crate::incident::{Incident, Incidents, SeriesPoint};
 use crate::ingest::InputSummary;
 use crate::report::safe_text::{escape_for_markdown, escape_for_terminal};
@@ -240,18 +241,41 @@ fn ms(v: Option<f64>) -> String {
     }
 }
 
+/// One incident's impact, on two lines at most.
+fn write_impact_text(out: &mut dyn Write, impact: &Impact) -> io::Result<()> {
+    writeln!(
+        out,
+        "  impact: {} of {} requests failed ({}, baseline {}); {} of {} clients affected; p95 {} (baseline {})",
+        thousands(impact.requests_failed),
+        thousands(impact.requests_total),
+        percent(impact.error_rate),
+        percent(impact.baseline_error_rate),
+        thousands(impact.clients_affected),
+        thousands(impact.clients_total),
+        ms(impact.p95_latency_ms),
+        ms(impact.baseline_p95_latency_ms)
+    )?;
+    if impact.requests_lost_estimate > 0 {
+        writeln!(
+            out,
+            "  about {} requests never arrived (traffic below baseline)",
+            thousands(impact.requests_lost_estimate)
+        )?;
+    }
+    Ok(())
+}
+
 /// The incidents, each as a short block: window, impact, probable cause with its evidence.
 fn write_incidents_text(out: &mut dyn Write, report: &Report, style: &TextStyle) -> io::Result<()> {
     if report.incidents.is_empty() {
         let why = if report.series.is_empty() {
-            "no request logs to measure users' experience from"
+            "no request logs, and no sustained rise in error events"
         } else {
             "no sustained rise in failures or latency at the edge"
         };
         return writeln!(out, "\nNo incident found: {why}.");
     }
     for i in &report.incidents {
-        let impact = &i.impact;
         writeln!(
             out,
             "\n{} {}: {} – {} {} ({})",
@@ -262,23 +286,12 @@ fn write_incidents_text(out: &mut dyn Write, report: &Report, style: &TextStyle)
             style.zone.name(),
             human_duration(i.duration_seconds)
         )?;
-        writeln!(
-            out,
-            "  impact: {} of {} requests failed ({}, baseline {}); {} of {} clients affected; p95 {} (baseline {})",
-            thousands(impact.requests_failed),
-            thousands(impact.requests_total),
-            percent(impact.error_rate),
-            percent(impact.baseline_error_rate),
-            thousands(impact.clients_affected),
-            thousands(impact.clients_total),
-            ms(impact.p95_latency_ms),
-            ms(impact.baseline_p95_latency_ms)
-        )?;
-        if impact.requests_lost_estimate > 0 {
+        if let Some(impact) = &i.impact {
+            write_impact_text(out, impact)?;
+        } else {
             writeln!(
                 out,
-                "  about {} requests never arrived (traffic below baseline)",
-                thousands(impact.requests_lost_estimate)
+                "  impact: not measured, the logs hold no requests (found from error events)"
             )?;
         }
         match &i.root_cause {
