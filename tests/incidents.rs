@@ -1,6 +1,6 @@
 //! Incident windows, impact and cause on bundles built here with known answers: an error
-//! outage caused by the database, a latency-only incident, and a healthy day with a short blip
-//! that must not count.
+//! outage caused by the database, a latency-only incident, an outage in which most requests
+//! never arrived, and a healthy day with a short blip that must not count.
 
 use pmtrace::aggregate::TimelineConfig;
 use pmtrace::analysis::{Analysis, analyse};
@@ -51,10 +51,25 @@ fn write_access(
     status_of: impl Fn(i64, &mut Rng) -> u16,
     latency_of: impl Fn(i64, u16) -> f64,
 ) -> Vec<bool> {
+    write_access_arriving(dir, |_, _| true, status_of, latency_of)
+}
+
+/// [`write_access`], where the request of second `s` only reaches the server when
+/// `arrives(s, rng)`.
+fn write_access_arriving(
+    dir: &Path,
+    arrives: impl Fn(i64, &mut Rng) -> bool,
+    status_of: impl Fn(i64, &mut Rng) -> u16,
+    latency_of: impl Fn(i64, u16) -> f64,
+) -> Vec<bool> {
     let mut rng = Rng(42);
     let mut text = String::new();
     let mut failed = Vec::new();
     for s in 0..8 * 3600 {
+        if !arrives(s, &mut rng) {
+            failed.push(false);
+            continue;
+        }
         let status = status_of(s, &mut rng);
         let client = rng.next() % 600;
         let latency = latency_of(s, status);
@@ -159,6 +174,11 @@ fn a_database_outage_is_found_measured_and_blamed_on_the_database() {
         impact.error_rate
     );
     assert!(impact.baseline_error_rate < 0.005);
+    // Traffic held up: nothing was lost.
+    assert!(
+        impact.requests_lost_estimate * 100 < impact.requests_total,
+        "{impact:#?}"
+    );
     let cause = i.root_cause.as_ref().expect("a cause");
     assert_eq!(cause.category.as_str(), "database", "{cause:#?}");
     assert!(
@@ -288,4 +308,57 @@ fn the_postmortem_draft_tells_the_story_with_log_text_escaped() {
     {
         assert_eq!(row.matches(" | ").count(), 4, "five cells: {row}");
     }
+}
+
+#[test]
+fn requests_that_never_arrived_are_estimated() {
+    let dir = tempfile::tempdir().unwrap();
+    // 11:00–12:00 four in five requests never reach the server (say, DNS fails for most
+    // clients), and a third of those that do fail.
+    let outage = 3 * 3600..4 * 3600;
+    let (arriving, failing) = (outage.clone(), outage.clone());
+    let lost = std::cell::RefCell::new(Vec::new());
+    let failed = write_access_arriving(
+        dir.path(),
+        |s, rng| {
+            let arrives = !arriving.contains(&s) || rng.chance(0.2);
+            if !arrives {
+                lost.borrow_mut().push(s);
+            }
+            arrives
+        },
+        |s, rng| {
+            if failing.contains(&s) && rng.chance(0.33) {
+                503
+            } else {
+                200
+            }
+        },
+        |_, _| 0.040,
+    );
+    let a = analyse_dir(dir.path());
+    assert_eq!(
+        a.incidents.incidents.len(),
+        1,
+        "{:#?}",
+        a.incidents.incidents
+    );
+    let i = &a.incidents.incidents[0];
+    let impact = i.impact.as_ref().expect("measured at the edge");
+    assert!(i.start_ts <= i.end_ts);
+    let first = outage.clone().find(|s| failed[*s as usize]).unwrap();
+    let last = outage.clone().rev().find(|s| failed[*s as usize]).unwrap();
+    assert!(within(&i.start, first, 120), "start {}", i.start);
+    assert!(within(&i.end, last, 120), "end {}", i.end);
+    // The requests that never came between the first and the last failure.
+    let truth = lost
+        .borrow()
+        .iter()
+        .filter(|s| (first..=last).contains(*s))
+        .count() as f64;
+    let got = impact.requests_lost_estimate as f64;
+    assert!(
+        (got - truth).abs() / truth < 0.05,
+        "lost {got}, truth {truth} ({impact:#?})"
+    );
 }
