@@ -251,6 +251,50 @@ fn yearless_lines_cross_new_year_counting_back_from_mtime() {
     }
 }
 
+/// A yearless syslog copied long after it was written takes its year from the dated logs
+/// beside it, not from its modification time.
+#[test]
+fn yearless_files_take_their_year_from_the_dated_files_beside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let syslog = dir.path().join("syslog");
+    fs::write(
+        &syslog,
+        "Nov 14 10:35:07 app2 sudo[23111]: deploy : TTY=pts/0 ; USER=root ; COMMAND=/usr/sbin/iptables -L\n\
+         Nov 14 10:36:00 app2 kernel: [1234.5] eth0: link up\n",
+    )
+    .unwrap();
+    // Copied off the machine in March 2026.
+    let copied = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs((days_from_civil(2026, 3, 2) * 86_400) as u64);
+    fs::File::options()
+        .write(true)
+        .open(&syslog)
+        .unwrap()
+        .set_modified(copied)
+        .unwrap();
+    let alone = run(&[&syslog], &opts());
+    assert_eq!(
+        alone[0].summary.first_ts.as_deref(),
+        Some("2025-11-14T10:35:07Z"),
+        "alone, the modification time is all there is"
+    );
+    let app = dir.path().join("app.log");
+    fs::write(
+        &app,
+        "2024-11-14 10:30:00,000 INFO started\n2024-11-14 10:35:30,000 ERROR connection refused\n",
+    )
+    .unwrap();
+    let both = run(&[&syslog, &app], &opts());
+    assert_eq!(
+        both[0].summary.first_ts.as_deref(),
+        Some("2024-11-14T10:35:07Z")
+    );
+    assert_eq!(
+        both[0].summary.last_ts.as_deref(),
+        Some("2024-11-14T10:36:00Z")
+    );
+}
+
 #[test]
 fn multiline_events_keep_their_continuations_across_chunk_boundaries() {
     let dir = tempfile::tempdir().unwrap();

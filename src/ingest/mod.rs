@@ -166,6 +166,7 @@ pub fn ingest<S: EventSink>(
             .map(|input| open::open(input, opts))
             .collect();
         open::share_family_formats(files, &mut opened);
+        open::anchor_years(&mut opened);
         files
             .par_iter()
             .zip(opened)

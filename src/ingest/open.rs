@@ -6,7 +6,8 @@
 use super::IngestOptions;
 use crate::format::{self, Detection, Format, Parsed};
 use crate::input::{Compression, InputFile, InputPath, RangeReader};
-use crate::time::{LineTime, Timestamp, Zone};
+use crate::time::year::YearAnchor;
+use crate::time::{LineTime, Timestamp, Zone, ZoneConverter};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
@@ -34,6 +35,11 @@ pub struct Opened {
     pub mtime: Timestamp,
     /// Whether years must be inferred: the format can lack them and the sample has such lines.
     pub needs_years: bool,
+    /// The first time in the sample that states its year (or is an instant), for anchoring the
+    /// years of other files that state none.
+    pub dated_time: Option<Timestamp>,
+    /// What this file's years are counted from, if it needs years.
+    pub year_anchor: YearAnchor,
 }
 
 /// Whether any line of the sample has a time without a year under `detection`'s format.
@@ -45,6 +51,47 @@ fn sample_needs_years(detection: &Detection, sample: &[u8]) -> bool {
         matches!((format.parse)(line), Parsed::Event(e)
             if matches!(e.time, Some(LineTime::Civil(c)) if c.year.is_none()))
     })
+}
+
+/// The first event time in `sample` that states its year, in UTC.
+fn sample_dated_time(detection: &Detection, sample: &[u8], zone: &Zone) -> Option<Timestamp> {
+    let format = detection.format?;
+    let mut converter = ZoneConverter::new(zone.clone());
+    whole_lines(sample)
+        .split(|c| *c == b'\n')
+        .find_map(|line| match (format.parse)(line) {
+            Parsed::Event(e) => match e.time? {
+                LineTime::Utc(t) => Some(t),
+                LineTime::Civil(c) if c.year.is_some() => converter.civil_to_utc(&c),
+                LineTime::Civil(_) => None,
+            },
+            _ => None,
+        })
+}
+
+/// The time the dated files of a run agree on: the median of their first dated times. `None`
+/// when no file states a year.
+pub fn dated_reference(opened: &[io::Result<Opened>]) -> Option<Timestamp> {
+    let mut times: Vec<Timestamp> = opened
+        .iter()
+        .filter_map(|o| o.as_ref().ok())
+        .filter(|o| !o.needs_years)
+        .filter_map(|o| o.dated_time)
+        .collect();
+    times.sort();
+    times.get(times.len() / 2).copied()
+}
+
+/// Anchors the yearless files' years on `reference`, when there is one.
+pub fn anchor_years(opened: &mut [io::Result<Opened>]) {
+    let Some(reference) = dated_reference(opened) else {
+        return;
+    };
+    for o in opened.iter_mut().filter_map(|o| o.as_mut().ok()) {
+        if o.needs_years {
+            o.year_anchor = YearAnchor::Near(reference);
+        }
+    }
 }
 
 /// `sample` cut after its last newline, unless it has none (a one-line file).
@@ -94,11 +141,13 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
         let detection = choose_format(input, opts, &sample);
         Ok(Opened {
             needs_years: sample_needs_years(&detection, &sample),
+            dated_time: sample_dated_time(&detection, &sample, &zone),
             detection,
             bytes: Bytes::Stream { sample, rest },
             compression,
             zone: zone.clone(),
             mtime: opts.now,
+            year_anchor: YearAnchor::Modified(opts.now),
         })
     };
     match &input.path {
@@ -110,10 +159,13 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
             let compression = Compression::sniff(&magic[..n]);
             let sample = file_sample(&file, len, compression)?;
             let detection = choose_format(input, opts, &sample);
+            let mtime = modified(&file).unwrap_or(opts.now);
             Ok(Opened {
                 needs_years: sample_needs_years(&detection, &sample),
+                dated_time: sample_dated_time(&detection, &sample, &zone),
                 detection,
-                mtime: modified(&file).unwrap_or(opts.now),
+                mtime,
+                year_anchor: YearAnchor::Modified(mtime),
                 bytes: Bytes::File {
                     path: path.clone(),
                     len,

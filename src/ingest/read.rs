@@ -8,8 +8,8 @@ use super::{EventSink, FileContext, FileResult, InputSummary};
 use crate::format::{Detection, Format, Parsed};
 use crate::input::{Compression, InputFile, RangeReader, for_each_line, io_message, plan_chunks};
 use crate::progress::{CountingReader, Progress};
-use crate::time::year::{YearScan, chunk_start_years};
-use crate::time::{LineTime, Timestamp, ZoneConverter};
+use crate::time::year::{YearAnchor, YearScan, chunk_start_years};
+use crate::time::{LineTime, ZoneConverter};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::fs::File;
@@ -103,7 +103,7 @@ pub fn read<S: EventSink>(
                 &file,
                 len,
                 chunk_size,
-                opened.mtime,
+                opened.year_anchor,
                 &context,
                 setup,
                 make_sink,
@@ -125,7 +125,7 @@ pub fn read<S: EventSink>(
                 // Years need a first pass over the decoded stream.
                 let start_year = match (yearless, decoded(false)) {
                     (Some(f), Ok(d)) => {
-                        Some(chunk_start_years(&[year_scan(f, d)], opened.mtime)[0])
+                        Some(chunk_start_years(&[year_scan(f, d)], opened.year_anchor)[0])
                     }
                     _ => None,
                 };
@@ -150,8 +150,9 @@ pub fn read<S: EventSink>(
         },
         Bytes::Stream { sample, rest } => {
             // A pipe cannot be read twice: the year comes from the sample and "now".
-            let start_year = yearless
-                .map(|f| chunk_start_years(&[year_scan(f, whole_lines(&sample))], opened.mtime)[0]);
+            let start_year = yearless.map(|f| {
+                chunk_start_years(&[year_scan(f, whole_lines(&sample))], opened.year_anchor)[0]
+            });
             let reader = io::Cursor::new(sample).chain(rest);
             let (p, result) =
                 with_buffer(|buf| parse_chunk(reader, buf, setup(start_year), make_sink(&context)));
@@ -196,7 +197,7 @@ fn read_chunks<'c, S: EventSink>(
     file: &File,
     len: u64,
     chunk_size: u64,
-    mtime: Timestamp,
+    year_anchor: YearAnchor,
     context: &'c FileContext,
     setup: impl Fn(Option<i32>) -> ChunkSetup<'c> + Sync,
     make_sink: &(dyn Fn(&FileContext) -> S + Sync),
@@ -215,7 +216,7 @@ fn read_chunks<'c, S: EventSink>(
                 .par_iter()
                 .map(|r| year_scan(f, RangeReader::new(file, r.clone())))
                 .collect();
-            chunk_start_years(&scans, mtime)
+            chunk_start_years(&scans, year_anchor)
                 .into_iter()
                 .map(Some)
                 .collect()

@@ -7,7 +7,10 @@
 //!
 //! When the same file also has lines that do carry a year (HAProxy request lines with their
 //! accept date among syslog-stamped status lines, say), those anchor the count instead: the
-//! yearless lines get the years that keep the whole file in order with them.
+//! yearless lines get the years that keep the whole file in order with them. When it has none
+//! but other files of the run do, their time anchors it ([`YearAnchor::Near`]): the file's first
+//! line gets the year that puts it nearest to them. Logs copied off a machine months later
+//! carry the copy's modification time, but the dated logs beside them still tell the year.
 //!
 //! To stay parallel, each chunk is first scanned into a [`YearScan`] (first and last position in
 //! the year, rollovers inside it). Scans merge associatively, so [`chunk_start_years`] can give
@@ -89,20 +92,53 @@ pub fn last_line_year(last_position: u32, mtime: Timestamp) -> i32 {
     }
 }
 
-/// The year in force at the start of each chunk, given the chunks' scans in file order and the
-/// file's modification time.
-pub fn chunk_start_years(scans: &[YearScan], mtime: Timestamp) -> Vec<i32> {
+/// What a yearless file's years are counted from when none of its own lines states one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum YearAnchor {
+    /// The file's modification time (or "now" for a pipe): its last line is no later.
+    Modified(Timestamp),
+    /// A time the other files of the run state with a year: the first line is nearest to it.
+    Near(Timestamp),
+}
+
+impl YearAnchor {
+    fn year(self) -> i32 {
+        let (Self::Modified(t) | Self::Near(t)) = self;
+        t.to_civil_utc().year.unwrap_or(1970)
+    }
+}
+
+/// The year that puts a line at `position` in the year nearest to `near`.
+pub fn nearest_year(position: u32, near: Timestamp) -> i32 {
+    let reference = near.to_civil_utc();
+    let year = reference.year.unwrap_or(1970);
+    let here = position_in_year(&reference) as i64;
+    // A year apart is about 366 days of positions (the positions count 29 February always).
+    const YEAR: i64 = 366 * 86_400;
+    let delta = position as i64 - here;
+    if delta > YEAR / 2 {
+        year - 1
+    } else if delta < -YEAR / 2 {
+        year + 1
+    } else {
+        year
+    }
+}
+
+/// The year in force at the start of each chunk, given the chunks' scans in file order and
+/// what to count from when no line states a year.
+pub fn chunk_start_years(scans: &[YearScan], anchor: YearAnchor) -> Vec<i32> {
     let whole = scans
         .iter()
         .copied()
         .fold(YearScan::default(), YearScan::merge);
-    let Some(last) = whole.last else {
-        let year = mtime.to_civil_utc().year.unwrap_or(1970);
-        return vec![year; scans.len()];
+    let (Some(first), Some(last)) = (whole.first, whole.last) else {
+        return vec![anchor.year(); scans.len()];
     };
-    let first_year = whole
-        .anchor
-        .unwrap_or_else(|| last_line_year(last, mtime) - whole.rollovers as i32);
+    let first_year = whole.anchor.unwrap_or_else(|| match anchor {
+        YearAnchor::Modified(mtime) => last_line_year(last, mtime) - whole.rollovers as i32,
+        YearAnchor::Near(near) => nearest_year(first, near),
+    });
     let mut years = Vec::with_capacity(scans.len());
     let mut so_far = YearScan::default();
     for scan in scans {
@@ -180,7 +216,7 @@ mod tests {
     #[test]
     fn file_crossing_new_year_counts_back_from_mtime() {
         let lines = [md(12, 30, 10), md(12, 31, 23), md(1, 1, 0), md(1, 2, 5)];
-        let years = chunk_start_years(&[scan(&lines)], mtime(2025, 1, 3));
+        let years = chunk_start_years(&[scan(&lines)], YearAnchor::Modified(mtime(2025, 1, 3)));
         assert_eq!(years, vec![2024]);
         let mut t = YearTracker::new(years[0]);
         let assigned: Vec<i32> = lines
@@ -198,11 +234,17 @@ mod tests {
     fn lines_after_mtime_date_belong_to_last_year() {
         // Written in December, copied (mtime) in February: December is last year's.
         assert_eq!(
-            chunk_start_years(&[scan(&[md(12, 1, 0)])], mtime(2025, 2, 10)),
+            chunk_start_years(
+                &[scan(&[md(12, 1, 0)])],
+                YearAnchor::Modified(mtime(2025, 2, 10))
+            ),
             vec![2024]
         );
         assert_eq!(
-            chunk_start_years(&[scan(&[md(2, 9, 0)])], mtime(2025, 2, 10)),
+            chunk_start_years(
+                &[scan(&[md(2, 9, 0)])],
+                YearAnchor::Modified(mtime(2025, 2, 10))
+            ),
             vec![2025]
         );
     }
@@ -219,7 +261,7 @@ mod tests {
             md(1, 1, 3),
         ];
         let reference: Vec<i32> = {
-            let years = chunk_start_years(&[scan(&lines)], mtime(2026, 3, 1));
+            let years = chunk_start_years(&[scan(&lines)], YearAnchor::Modified(mtime(2026, 3, 1)));
             let mut t = YearTracker::new(years[0]);
             lines
                 .iter()
@@ -234,7 +276,7 @@ mod tests {
         for split in 0..=lines.len() {
             let parts = [&lines[..split], &lines[split..]];
             let scans: Vec<YearScan> = parts.iter().map(|p| scan(p)).collect();
-            let starts = chunk_start_years(&scans, mtime(2026, 3, 1));
+            let starts = chunk_start_years(&scans, YearAnchor::Modified(mtime(2026, 3, 1)));
             let mut got = Vec::new();
             for (part, start) in parts.iter().zip(starts) {
                 let mut t = YearTracker::new(start);
@@ -254,13 +296,13 @@ mod tests {
         dated.year = Some(2019);
         let lines = [md(2, 25, 15), dated, md(2, 25, 17), md(1, 2, 0)];
         assert_eq!(
-            chunk_start_years(&[scan(&lines)], mtime(2026, 11, 1)),
+            chunk_start_years(&[scan(&lines)], YearAnchor::Modified(mtime(2026, 11, 1))),
             vec![2019]
         );
         for split in 0..=lines.len() {
             let parts = [&lines[..split], &lines[split..]];
             let scans: Vec<YearScan> = parts.iter().map(|p| scan(p)).collect();
-            let starts = chunk_start_years(&scans, mtime(2026, 11, 1));
+            let starts = chunk_start_years(&scans, YearAnchor::Modified(mtime(2026, 11, 1)));
             let mut got = Vec::new();
             for (part, start) in parts.iter().zip(starts) {
                 let mut t = YearTracker::new(start);
@@ -278,5 +320,33 @@ mod tests {
     fn small_reordering_is_not_a_new_year() {
         let s = scan(&[md(3, 1, 12), md(3, 1, 11), md(3, 1, 13)]);
         assert_eq!(s.rollovers, 0);
+    }
+
+    #[test]
+    fn dated_files_beside_anchor_a_copied_file() {
+        // November lines copied in March two years on: the dated logs beside them say 2024.
+        let near = mtime(2024, 11, 14);
+        let lines = [md(11, 14, 8), md(11, 14, 16)];
+        assert_eq!(
+            chunk_start_years(&[scan(&lines)], YearAnchor::Near(near)),
+            vec![2024]
+        );
+        // A December file next to January logs is last year's; a January one next to December
+        // logs, next year's.
+        assert_eq!(
+            nearest_year(position_in_year(&md(12, 28, 0)), mtime(2025, 1, 3)),
+            2024
+        );
+        assert_eq!(
+            nearest_year(position_in_year(&md(1, 2, 0)), mtime(2024, 12, 30)),
+            2025
+        );
+        // A line that states its year still wins.
+        let mut dated = md(11, 14, 8);
+        dated.year = Some(2019);
+        assert_eq!(
+            chunk_start_years(&[scan(&[dated, md(11, 14, 9)])], YearAnchor::Near(near)),
+            vec![2019]
+        );
     }
 }
