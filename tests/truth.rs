@@ -112,6 +112,23 @@ fn other_seeds_and_scales_match_their_truth() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Bundles of 20 and 100 times the traffic (35 MB and 150 MB each): too slow for every test
+/// run in a debug build, so run on demand with `cargo test --release --test truth -- --ignored`.
+#[test]
+#[ignore = "large bundles; run with --release -- --ignored"]
+fn large_scales_match_their_truth() {
+    let mut problems = Vec::new();
+    for (seed, scale) in [(1, 20), (2, 20), (3, 20), (4, 100)] {
+        for s in Scenario::ALL {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join(s.name());
+            write_bundle(s, &out, scale, seed).unwrap();
+            problems.extend(compare(&out));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Whether a format's lines are requests (its samples carry an HTTP status).
 fn is_request_format(name: &str) -> bool {
     pmtrace::format::by_name(name)
