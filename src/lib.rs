@@ -17,6 +17,7 @@
 
 pub mod aggregate;
 pub mod analysis;
+pub mod bench;
 pub mod cli;
 pub mod format;
 pub mod incident;

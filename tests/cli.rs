@@ -263,3 +263,72 @@ fn sample_lists_scenarios_writes_a_bundle_and_refuses_bad_usage() {
         assert_eq!(pmtrace(args, None).status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn bench_times_every_stage_over_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    let out = pmtrace(
+        &[
+            "sample",
+            "db-pool-exhausted",
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    fs::remove_file(bundle.join("truth.json")).unwrap();
+    let out = pmtrace(
+        &[
+            "bench",
+            "--runs",
+            "1",
+            "--format",
+            "json",
+            bundle.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bench: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stages: Vec<&str> = bench["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["read", "parse", "timeline", "report"]);
+    // The bench reads every line the analysis accounts for.
+    let formats = pmtrace(
+        &["formats", "--format", "json", bundle.to_str().unwrap()],
+        None,
+    );
+    let formats: serde_json::Value = serde_json::from_slice(&formats.stdout).unwrap();
+    let lines: u64 = formats["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["lines"].as_u64().unwrap())
+        .sum();
+    assert_eq!(bench["lines"].as_u64(), Some(lines));
+    let per_format: u64 = bench["formats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["lines"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_format, lines);
+    for s in bench["stages"].as_array().unwrap() {
+        assert!(s["mb_per_second"].as_f64().unwrap() > 0.0, "{s}");
+    }
+    // Pipes cannot be read twice: refused, not hung.
+    let out = pmtrace(&["bench", "--runs", "1", "-"], Some(b"x\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("files only"));
+}

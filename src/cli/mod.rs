@@ -2,6 +2,7 @@
 //! work is in the library so tests and benches run the same code.
 
 mod args;
+mod bench;
 mod formats;
 mod patterns;
 mod sample;
@@ -59,6 +60,9 @@ enum Command {
     Patterns(patterns::PatternsCommand),
     /// Write a generated outage bundle (multi-source logs plus truth.json) to a folder.
     Sample(sample::SampleArgs),
+    /// Measure throughput stage by stage and format by format, on your logs or a generated
+    /// bundle.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the command line `args` (including the program name) and returns the exit status.
@@ -83,6 +87,7 @@ where
         Some(Command::Formats(args)) => formats::run(args),
         Some(Command::Patterns(cmd)) => patterns::run(cmd),
         Some(Command::Sample(args)) => sample::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
         None => timeline::run(cli.run),
     })
 }
