@@ -103,7 +103,7 @@ pub fn read<S: EventSink>(
                 &file,
                 len,
                 chunk_size,
-                opened.year_anchor,
+                opened.needs_years.then_some(opened.year_anchor),
                 &context,
                 setup,
                 make_sink,
@@ -197,7 +197,9 @@ fn read_chunks<'c, S: EventSink>(
     file: &File,
     len: u64,
     chunk_size: u64,
-    year_anchor: YearAnchor,
+    // What yearless lines count their years from; `None` when the file needs no years (its
+    // format can lack them, but its lines state them), so no lines are parsed twice.
+    year_anchor: Option<YearAnchor>,
     context: &'c FileContext,
     setup: impl Fn(Option<i32>) -> ChunkSetup<'c> + Sync,
     make_sink: &(dyn Fn(&FileContext) -> S + Sync),
@@ -210,8 +212,8 @@ fn read_chunks<'c, S: EventSink>(
         Ok(c) => c,
         Err(e) => return (ChunkPartial::new(make_sink(context)), Some(io_message(&e))),
     };
-    let start_years: Vec<Option<i32>> = match format.filter(|f| f.yearless) {
-        Some(f) => {
+    let start_years: Vec<Option<i32>> = match format.filter(|f| f.yearless).zip(year_anchor) {
+        Some((f, year_anchor)) => {
             let scans: Vec<YearScan> = chunks
                 .par_iter()
                 .map(|r| year_scan(f, RangeReader::new(file, r.clone())))
