@@ -83,9 +83,10 @@ impl BucketMetrics {
                 }
                 _ => c,
             };
-            self.clients.insert(c);
+            let hash = super::sketch::hash64(c);
+            self.clients.insert_hash(hash);
             if failed {
-                self.failed_clients.insert(c);
+                self.failed_clients.insert_hash(hash);
             }
         }
         if let Some(u) = r.upstream {
