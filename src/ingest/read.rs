@@ -4,8 +4,9 @@
 
 use super::open::{Bytes, Opened, whole_lines};
 use super::partial::{ChunkPartial, ChunkSetup, parse_chunk};
-use super::{EventSink, FileContext, FileResult, InputSummary};
+use super::{EventSink, FileContext, FileResult, InputSummary, SkipReason, Skipped};
 use crate::format::{Detection, Format, Parsed};
+use crate::input::compression::Position;
 use crate::input::{Compression, InputFile, RangeReader, for_each_line, io_message, plan_chunks};
 use crate::progress::{CountingReader, Progress};
 use crate::time::year::{YearScan, chunk_start_years};
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 thread_local! {
     /// Each worker's line buffer, reused across chunks so reading allocates once per thread.
@@ -95,29 +96,36 @@ pub fn read<S: EventSink>(
         Bytes::File { len, .. } => Some(*len),
         Bytes::Stream { .. } => None,
     };
+    let mut skipped = Vec::new();
     let (partial, error) = match opened.bytes {
         // Plain files are opened again here (see `Bytes::File`).
         Bytes::File { ref path, len } => match File::open(path) {
             Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
-            Ok(file) if opened.compression == Compression::None => read_chunks(
-                &file,
-                len,
-                chunk_size,
-                opened.mtime,
-                &context,
-                setup,
-                make_sink,
-                progress,
-            ),
+            Ok(file) if opened.compression == Compression::None => {
+                let (p, error) = read_chunks(
+                    &file,
+                    len,
+                    chunk_size,
+                    opened.mtime,
+                    &context,
+                    setup,
+                    make_sink,
+                    progress,
+                );
+                let changed = changed_while_read(&file, len, &mut skipped);
+                (p, error.or(changed))
+            }
             Ok(file) => {
                 let compression = opened.compression;
+                let position = Arc::new(Position::default());
                 let decoded = |counted: bool| {
                     let raw = RangeReader::new(&file, 0..len);
                     if counted {
-                        compression.decoder(CountingReader {
+                        let raw = CountingReader {
                             inner: raw,
                             progress,
-                        })
+                        };
+                        compression.decoder_tracking(raw, Arc::clone(&position))
                     } else {
                         compression.decoder(raw)
                     }
@@ -135,12 +143,19 @@ pub fn read<S: EventSink>(
                             parse_chunk(d, buf, setup(start_year), make_sink(&context))
                         });
                         let error = result.err().map(|e| {
-                            format!(
-                                "{} stream is damaged after {} lines: {} (kept what was read before it)",
+                            let rest = len.saturating_sub(position.decoded_through());
+                            let message = format!(
+                                "{} stream is damaged after {} lines: {}; kept what was read before it, skipped the {rest} compressed bytes from there",
                                 compression.as_str(),
                                 p.lines,
                                 io_message(&e)
-                            )
+                            );
+                            skipped.push(Skipped {
+                                reason: SkipReason::DamagedStream,
+                                bytes: rest,
+                                detail: message.clone(),
+                            });
+                            message
                         });
                         (p, error)
                     }
@@ -155,12 +170,23 @@ pub fn read<S: EventSink>(
             let reader = io::Cursor::new(sample).chain(rest);
             let (p, result) =
                 with_buffer(|buf| parse_chunk(reader, buf, setup(start_year), make_sink(&context)));
-            (
-                p,
-                result
-                    .err()
-                    .map(|e| format!("stopped reading: {}", io_message(&e))),
-            )
+            let error = result.err().map(|e| {
+                let message = format!(
+                    "stopped reading after {} lines: {}; kept what was read before it",
+                    p.lines,
+                    io_message(&e)
+                );
+                if opened.compression != Compression::None {
+                    // What a pipe still held is not read: its size is unknown.
+                    skipped.push(Skipped {
+                        reason: SkipReason::DamagedStream,
+                        bytes: 0,
+                        detail: message.clone(),
+                    });
+                }
+                message
+            });
+            (p, error)
         }
     };
     let partial = partial.finish(follows_rotation);
@@ -177,7 +203,23 @@ pub fn read<S: EventSink>(
     summary.last_time = partial.last_ts;
     summary.assumed_tz = partial.used_assumed_zone.then(|| opened.zone.name());
     summary.truncated_lines = partial.truncated_lines;
-    summary.skipped_bytes = partial.skipped_bytes;
+    if partial.truncated_lines > 0 {
+        skipped.insert(
+            0,
+            Skipped {
+                reason: SkipReason::LineTooLong,
+                bytes: partial.skipped_bytes,
+                detail: format!(
+                    "{} lines longer than {} bytes were cut there ({} bytes skipped)",
+                    partial.truncated_lines,
+                    crate::input::lines::MAX_LINE,
+                    partial.skipped_bytes
+                ),
+            },
+        );
+    }
+    summary.skipped_bytes = skipped.iter().map(|s| s.bytes).sum();
+    summary.skipped = skipped;
     debug_assert_eq!(
         summary.lines,
         summary.events + summary.continuation_lines + summary.unparsed_lines + summary.blank_lines
@@ -244,6 +286,30 @@ fn read_chunks<'c, S: EventSink>(
     (merged, error.map(|e| io_message(&e)))
 }
 
+/// Whether a plain file read as `len` bytes changed size while it was read: bytes appended
+/// since are reported as skipped (they were not read); a file cut shorter (truncated, or
+/// rotated with copytruncate) is an error message, its lines past the cut were never there.
+fn changed_while_read(file: &File, len: u64, skipped: &mut Vec<Skipped>) -> Option<String> {
+    let now = file.metadata().ok()?.len();
+    if now > len {
+        let grown = now - len;
+        skipped.push(Skipped {
+            reason: SkipReason::GrewWhileRead,
+            bytes: grown,
+            detail: format!(
+                "grew by {grown} bytes while it was read; read the first {len} bytes, as it was when opened"
+            ),
+        });
+        None
+    } else if now < len {
+        Some(format!(
+            "shrank from {len} to {now} bytes while it was read (truncated or rotated?); kept what was read"
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn summarize(
     input: &InputFile,
     detection: &Detection,
@@ -263,8 +329,9 @@ pub fn summarize(
         first_ts: None,
         last_ts: None,
         assumed_tz: None,
-        truncated_lines: 0,
         skipped_bytes: 0,
+        skipped: Vec::new(),
+        truncated_lines: 0,
         first_time: None,
         last_time: None,
         bytes: 0,
