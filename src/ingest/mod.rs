@@ -73,6 +73,8 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Target size of the chunks plain files are cut into.
     pub chunk_size: u64,
+    /// How long a FIFO named as an input may have no writer before it is given up.
+    pub fifo_wait: std::time::Duration,
     pub zones: ZoneRules,
     pub formats: FormatRules,
     pub hosts: HostRules,
@@ -87,6 +89,7 @@ impl Default for IngestOptions {
         IngestOptions {
             threads: 0,
             chunk_size: DEFAULT_CHUNK,
+            fifo_wait: crate::input::fifo::DEFAULT_WAIT,
             zones: ZoneRules::default(),
             formats: FormatRules::default(),
             hosts: HostRules::default(),

@@ -138,7 +138,10 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
             })
         }
         InputPath::Stdin => stream(Box::new(io::stdin())),
-        InputPath::Stream(path) => stream(Box::new(File::open(path)?)),
+        InputPath::Stream(path) => {
+            let (taken, file) = crate::input::fifo::open(path, opts.fifo_wait)?;
+            stream(Box::new(io::Cursor::new(taken).chain(file)))
+        }
     }
 }
 
