@@ -248,6 +248,39 @@ fn out_of_order_and_absurd_timestamps_are_events_not_crashes() {
 }
 
 #[test]
+fn timestamps_scattered_over_centuries_give_few_entries_counting_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = good_log(d);
+    let scattered = d.join("scattered.log");
+    let lines = 20_000u64;
+    let mut s = String::new();
+    for i in 0..lines {
+        let j = (i * 7919) % lines;
+        s.push_str(&format!(
+            "{:04}-{:02}-{:02} 03:00:00.000 UTC [1] ERROR:  disk controller reset on port {i}\n",
+            1100 + j % 8000,
+            1 + j % 12,
+            1 + j % 28
+        ));
+    }
+    fs::write(&scattered, s).unwrap();
+    let (code, doc, _) = report(&[path(&scattered), path(&good)]);
+    assert_eq!(code, 0);
+    assert_accounted(&doc);
+    assert_good(&doc, &good);
+    let from_scattered: Vec<&Value> = doc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["location"].as_str().unwrap().starts_with(path(&scattered)))
+        .collect();
+    assert!(from_scattered.len() <= 500, "{}", from_scattered.len());
+    let counted: u64 = from_scattered.iter().map(|e| n(e, "count")).sum();
+    assert_eq!(counted, lines);
+}
+
+#[test]
 fn json_nested_ten_thousand_levels_deep_is_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
