@@ -273,11 +273,51 @@ fn timestamps_scattered_over_centuries_give_few_entries_counting_everything() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["location"].as_str().unwrap().starts_with(path(&scattered)))
+        .filter(|e| {
+            e["location"]
+                .as_str()
+                .unwrap()
+                .starts_with(path(&scattered))
+        })
         .collect();
     assert!(from_scattered.len() <= 500, "{}", from_scattered.len());
     let counted: u64 = from_scattered.iter().map(|e| n(e, "count")).sum();
     assert_eq!(counted, lines);
+}
+
+/// A request log's incident is still found when a few of its lines carry absurd years: they
+/// used to stretch the incident series over millennia and abort on an 800 GB allocation.
+#[test]
+fn requests_with_absurd_years_do_not_hide_or_break_the_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = good_log(d);
+    let access = d.join("access.log");
+    let line = |year: u32, h: u32, m: u32, sec: u32, status: u32| {
+        format!(
+            "203.0.113.7 - - [14/Nov/{year}:{h:02}:{m:02}:{sec:02} +0000] \"GET /api/cart/1 HTTP/1.1\" {status} 157 \"-\" \"curl/8.5.0\"\n"
+        )
+    };
+    let mut s = line(1024, 3, 0, 0, 502);
+    for i in 0..7200u32 {
+        let failing = (1800..3600).contains(&i) && i % 3 == 0;
+        let status = if failing { 502 } else { 200 };
+        s.push_str(&line(2024, 14 + i / 3600, i / 60 % 60, i % 60, status));
+    }
+    s.push_str(&line(9024, 3, 0, 0, 200));
+    fs::write(&access, s).unwrap();
+    let (code, doc, _) = report(&[path(&access), path(&good)]);
+    assert_eq!(code, 0);
+    assert_accounted(&doc);
+    assert_good(&doc, &good);
+    let incidents = doc["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    assert!(
+        incidents[0]["start"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-11-14T14:3")
+    );
 }
 
 #[test]
