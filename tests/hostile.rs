@@ -89,15 +89,21 @@ fn a_thirty_megabyte_line_costs_one_megabyte_and_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let good = good_log(dir.path());
     let long = dir.path().join("long.log");
-    // No newline at all, as a file of NULs or a dump would be.
-    fs::write(&long, vec![b'x'; 30 << 20]).unwrap();
+    // Two lines, then 30 MB without a newline, as a file of NULs or a dump would end.
+    let mut bytes = b"first\nsecond\n".to_vec();
+    bytes.extend(vec![b'x'; 30 << 20]);
+    fs::write(&long, bytes).unwrap();
     let (code, doc, err) = report(&[path(&long), path(&good)]);
     assert_eq!(code, 0);
     assert_accounted(&doc);
     assert_good(&doc, &good);
-    assert_named(&err, &long, "longer than");
+    assert_named(
+        &err,
+        &long,
+        "longer than 1048576 bytes were cut there, the first at line 3",
+    );
     let l = input(&doc, &long);
-    assert_eq!(n(l, "lines"), 1);
+    assert_eq!(n(l, "lines"), 3);
     assert_eq!(skipped_reasons(l), vec!["line_too_long"]);
     assert_eq!(n(l, "skipped_bytes"), (30 << 20) - (1 << 20));
 }

@@ -210,9 +210,10 @@ pub fn read<S: EventSink>(
                 reason: SkipReason::LineTooLong,
                 bytes: partial.skipped_bytes,
                 detail: format!(
-                    "{} lines longer than {} bytes were cut there ({} bytes skipped)",
+                    "{} lines longer than {} bytes were cut there, the first at line {} ({} bytes skipped)",
                     partial.truncated_lines,
                     crate::input::lines::MAX_LINE,
+                    partial.first_truncated.map_or(0, |l| l + 1),
                     partial.skipped_bytes
                 ),
             },
@@ -335,5 +336,31 @@ pub fn summarize(
         first_time: None,
         last_time: None,
         bytes: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn growth_is_skipped_bytes_and_shrinking_an_error() {
+        let mut t = tempfile::NamedTempFile::new().unwrap();
+        t.write_all(b"one\ntwo\n").unwrap();
+        let file = t.reopen().unwrap();
+        let mut skipped = Vec::new();
+        assert_eq!(changed_while_read(&file, 8, &mut skipped), None);
+        assert!(skipped.is_empty());
+        t.write_all(b"three\n").unwrap();
+        assert_eq!(changed_while_read(&file, 8, &mut skipped), None);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(
+            (skipped[0].reason, skipped[0].bytes),
+            (SkipReason::GrewWhileRead, 6)
+        );
+        t.as_file().set_len(3).unwrap();
+        let e = changed_while_read(&file, 8, &mut skipped).unwrap();
+        assert!(e.contains("shrank from 8 to 3 bytes"), "{e}");
     }
 }
