@@ -211,3 +211,31 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
         assert!(out.stderr.is_empty(), "{format}: {}", stderr(&out));
     }
 }
+
+/// With stdout and stderr both closed pipes (`2>&1 | head -0`), messages that cannot be
+/// written are dropped: no command panics, and the exit status is what the run earned.
+#[test]
+fn closed_stdout_and_stderr_never_panic_any_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = good_log(dir.path());
+    let missing = dir.path().join("missing.log");
+    let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/database.toml");
+    let cases: [(&[&str], i32); 5] = [
+        (&["formats", path(&missing), path(&good)], 0),
+        (&["--no-default-patterns", path(&missing), path(&good)], 0),
+        (&["formats", path(&missing)], 1),
+        (&["sample", "--list"], 0),
+        (&["patterns", "check", pack, pack], 0),
+    ];
+    for (args, status) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pmtrace"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        assert_eq!(child.wait().unwrap().code(), Some(status), "{args:?}");
+    }
+}

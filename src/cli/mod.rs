@@ -1,6 +1,15 @@
 //! The command line: parses arguments with clap and calls the engine. Thin on purpose; the
 //! work is in the library so tests and benches run the same code.
 
+/// `eprintln!` that cannot panic: with stderr a closed pipe (`2>&1 | head`), a message that
+/// cannot be written is dropped rather than crashing the run it was about.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod formats;
 mod patterns;
@@ -92,7 +101,7 @@ where
 /// readable. `None` when no path was given at all.
 fn discover_inputs(args: &args::InputArgs) -> Option<Vec<input::InputFile>> {
     if args.paths.is_empty() {
-        eprintln!(
+        say!(
             "pmtrace: no input given; name log files, directories or - for standard input (see --help)"
         );
         return None;
@@ -102,7 +111,7 @@ fn discover_inputs(args: &args::InputArgs) -> Option<Vec<input::InputFile>> {
         problem(&e.arg, &e.message);
     }
     if files.is_empty() && discover_errors.is_empty() {
-        eprintln!("pmtrace: no input files found");
+        say!("pmtrace: no input files found");
     }
     Some(files)
 }
@@ -128,7 +137,7 @@ fn report_problems(inputs: &[InputSummary], errors: &[(String, String)], quiet: 
 /// `pmtrace: PATH: MESSAGE` on stderr, with the path escaped: a file name can hold anything,
 /// and nothing from the input may drive the terminal.
 fn problem(path: &str, message: &str) {
-    eprintln!(
+    say!(
         "pmtrace: {}: {}",
         escape_for_terminal(path.as_bytes(), 400),
         escape_for_terminal(message.as_bytes(), 400)
