@@ -174,6 +174,28 @@ fn a_folder_of_non_logs_is_read_as_unknown_beside_the_logs() {
 }
 
 #[test]
+fn deep_folders_and_symlink_loops_are_walked_once_and_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = good_log(d);
+    let mut deep = d.to_path_buf();
+    for _ in 0..400 {
+        deep.push("d");
+    }
+    fs::create_dir_all(&deep).unwrap();
+    fs::copy(&good, deep.join("deep.log")).unwrap();
+    // Links back up the tree: every folder is still read once.
+    std::os::unix::fs::symlink(d, deep.join("up")).unwrap();
+    std::os::unix::fs::symlink(".", d.join("d").join("here")).unwrap();
+    let (code, doc, _) = report(&[path(d)]);
+    assert_eq!(code, 0);
+    assert_accounted(&doc);
+    assert_good(&doc, &good);
+    assert_good(&doc, &deep.join("deep.log"));
+    assert_eq!(doc["inputs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn devices_are_refused_and_fifos_never_hang() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
