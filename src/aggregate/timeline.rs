@@ -29,8 +29,9 @@ pub struct TimelineConfig {
     pub gap_micros: i64,
     /// Requests at least this slow (ms) are aggregated as slow.
     pub slow_ms: f64,
-    /// At most this many distinct unclassified templates are kept per partial; the
-    /// occurrences of the rest are counted in one overflow entry per source.
+    /// At most this many distinct unclassified templates are kept, in each chunk's partial and
+    /// after every merge; the occurrences of the rest are counted in one overflow entry per
+    /// source.
     pub max_templates: usize,
 }
 

@@ -115,53 +115,18 @@ pub fn read<S: EventSink>(
                 let changed = changed_while_read(&file, len, &mut skipped);
                 (p, error.or(changed))
             }
-            Ok(file) => {
-                let compression = opened.compression;
-                let position = Arc::new(Position::default());
-                let decoded = |counted: bool| {
-                    let raw = RangeReader::new(&file, 0..len);
-                    if counted {
-                        let raw = CountingReader {
-                            inner: raw,
-                            progress,
-                        };
-                        compression.decoder_tracking(raw, Arc::clone(&position))
-                    } else {
-                        compression.decoder(raw)
-                    }
-                };
-                // Years need a first pass over the decoded stream.
-                let start_year = match (yearless, decoded(false)) {
-                    (Some(f), Ok(d)) => {
-                        Some(chunk_start_years(&[year_scan(f, d)], opened.mtime)[0])
-                    }
-                    _ => None,
-                };
-                match decoded(true) {
-                    Ok(d) => {
-                        let (p, result) = with_buffer(|buf| {
-                            parse_chunk(d, buf, setup(start_year), make_sink(&context))
-                        });
-                        let error = result.err().map(|e| {
-                            let rest = len.saturating_sub(position.decoded_through());
-                            let message = format!(
-                                "{} stream is damaged after {} lines: {}; kept what was read before it, skipped the {rest} compressed bytes from there",
-                                compression.as_str(),
-                                p.lines,
-                                io_message(&e)
-                            );
-                            skipped.push(Skipped {
-                                reason: SkipReason::DamagedStream,
-                                bytes: rest,
-                                detail: message.clone(),
-                            });
-                            message
-                        });
-                        (p, error)
-                    }
-                    Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
-                }
-            }
+            Ok(file) => read_compressed(
+                &file,
+                len,
+                opened.compression,
+                opened.mtime,
+                yearless,
+                &context,
+                setup,
+                make_sink,
+                progress,
+                &mut skipped,
+            ),
         },
         Bytes::Stream { sample, rest } => {
             // A pipe cannot be read twice: the year comes from the sample and "now".
@@ -231,6 +196,58 @@ pub fn read<S: EventSink>(
         error,
         opened: true,
     }
+}
+
+/// A compressed file: one stream (decoded twice when years must be inferred first). A stream
+/// that breaks keeps what decoded before the break; the compressed bytes after the last that
+/// decoded are added to `skipped`.
+#[allow(clippy::too_many_arguments)]
+fn read_compressed<'c, S: EventSink>(
+    file: &File,
+    len: u64,
+    compression: Compression,
+    mtime: Timestamp,
+    yearless: Option<&'static Format>,
+    context: &'c FileContext,
+    setup: impl Fn(Option<i32>) -> ChunkSetup<'c>,
+    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
+    progress: &Progress,
+    skipped: &mut Vec<Skipped>,
+) -> (ChunkPartial<S>, Option<String>) {
+    let position = Arc::new(Position::default());
+    let start_year = match (
+        yearless,
+        compression.decoder(RangeReader::new(file, 0..len)),
+    ) {
+        (Some(f), Ok(d)) => Some(chunk_start_years(&[year_scan(f, d)], mtime)[0]),
+        _ => None,
+    };
+    let raw = CountingReader {
+        inner: RangeReader::new(file, 0..len),
+        progress,
+    };
+    let decoded = match compression.decoder_tracking(raw, Arc::clone(&position)) {
+        Ok(d) => d,
+        Err(e) => return (ChunkPartial::new(make_sink(context)), Some(io_message(&e))),
+    };
+    let (p, result) =
+        with_buffer(|buf| parse_chunk(decoded, buf, setup(start_year), make_sink(context)));
+    let error = result.err().map(|e| {
+        let rest = len.saturating_sub(position.decoded_through());
+        let message = format!(
+            "{} stream is damaged after {} lines: {}; kept what was read before it, skipped the {rest} compressed bytes from there",
+            compression.as_str(),
+            p.lines,
+            io_message(&e)
+        );
+        skipped.push(Skipped {
+            reason: SkipReason::DamagedStream,
+            bytes: rest,
+            detail: message.clone(),
+        });
+        message
+    });
+    (p, error)
 }
 
 /// A plain file: planned chunks parsed in parallel, merged in order.
