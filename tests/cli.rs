@@ -60,6 +60,8 @@ fn formats_json_has_exactly_the_documented_keys() {
             "last_ts",
             "lines",
             "path",
+            "skipped",
+            "skipped_bytes",
             "source",
             "unparsed_lines"
         ]

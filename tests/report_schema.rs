@@ -202,6 +202,39 @@ fn jsonl_is_one_documented_entry_per_line() {
     }
 }
 
+/// Inputs with bytes skipped for each reason: every `skipped[]` entry as documented.
+#[test]
+fn skipped_bytes_are_documented_objects() {
+    use std::io::Write;
+    let spec = documented();
+    let dir = bundle();
+    let mut long = vec![b'x'; (1 << 20) + 10];
+    long.push(b'\n');
+    fs::write(dir.path().join("long.log"), long).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&fs::read(dir.path().join("access.log")).unwrap())
+        .unwrap();
+    let gz = gz.finish().unwrap();
+    fs::write(dir.path().join("cut.log.gz"), &gz[..gz.len() / 2]).unwrap();
+    let doc: Value = serde_json::from_slice(&pmtrace(&[
+        "formats",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    let mut reasons = Vec::new();
+    for i in doc["inputs"].as_array().unwrap() {
+        check("inputs[]", &spec["inputs[]"], i);
+        for s in i["skipped"].as_array().unwrap() {
+            check("inputs[].skipped[]", &spec["inputs[].skipped[]"], s);
+            reasons.push(s["reason"].as_str().unwrap().to_string());
+        }
+    }
+    reasons.sort();
+    assert_eq!(reasons, vec!["damaged_stream", "line_too_long"]);
+}
+
 #[test]
 fn formats_json_uses_the_same_input_objects() {
     let spec = documented();

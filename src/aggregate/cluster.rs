@@ -12,6 +12,11 @@ use crate::time::Timestamp;
 
 /// At most this many hosts, files and values per field are named per entry.
 pub const MAX_NAMED: usize = 16;
+/// At most this many runs are kept per key. A signal that recurs in more separate runs than
+/// that (timestamps scattered over centuries, say) has its runs joined with a wider gap,
+/// doubled until half as many remain: memory stays bounded and every occurrence counted,
+/// where a million one-line runs used to cost gigabytes and quadratic inserts.
+pub const MAX_RUNS: usize = 500;
 /// An example line is kept to this many bytes.
 const EXAMPLE_BYTES: usize = 2048;
 
@@ -171,8 +176,36 @@ pub fn add(clusters: &mut Vec<Cluster>, o: &Occurrence<'_>, gap: i64) {
         }
         (true, false) => clusters[at - 1].absorb(o),
         (false, true) => clusters[at].absorb(o),
-        (false, false) => clusters.insert(at, Cluster::new(o)),
+        (false, false) => {
+            clusters.insert(at, Cluster::new(o));
+            bound(clusters, gap);
+        }
     }
+}
+
+/// Joins runs with ever wider gaps while there are more than [`MAX_RUNS`]; see there.
+fn bound(clusters: &mut Vec<Cluster>, gap: i64) {
+    if clusters.len() <= MAX_RUNS {
+        return;
+    }
+    let mut wider = gap.max(1);
+    while clusters.len() > MAX_RUNS / 2 {
+        wider = wider.saturating_mul(2);
+        let runs = std::mem::take(clusters);
+        *clusters = coalesce(runs, wider);
+    }
+}
+
+/// Joins consecutive clusters (sorted by start) that are at most `gap` apart.
+fn coalesce(sorted: Vec<Cluster>, gap: i64) -> Vec<Cluster> {
+    let mut out: Vec<Cluster> = Vec::with_capacity(sorted.len());
+    for c in sorted {
+        match out.last_mut() {
+            Some(prev) if c.first.0.saturating_sub(prev.last.0) <= gap => prev.join(c),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Merges two keys' cluster lists into one, coalescing clusters within `gap`.
@@ -182,13 +215,8 @@ pub fn merge(mut a: Vec<Cluster>, b: Vec<Cluster>, gap: i64) -> Vec<Cluster> {
     }
     a.extend(b);
     a.sort_by_key(|c| c.first);
-    let mut out: Vec<Cluster> = Vec::with_capacity(a.len());
-    for c in a {
-        match out.last_mut() {
-            Some(prev) if c.first.0 - prev.last.0 <= gap => prev.join(c),
-            _ => out.push(c),
-        }
-    }
+    let mut out = coalesce(a, gap);
+    bound(&mut out, gap);
     out
 }
 
@@ -234,6 +262,23 @@ mod tests {
         add(&mut c, &occ(400, 9), GAP);
         assert_eq!(spans(&c), vec![(0, 1200, 6), (1600, 1600, 1)]);
         assert_eq!(c[0].example.time.unix_seconds(), 0);
+    }
+
+    #[test]
+    fn scattered_runs_are_joined_not_kept_one_by_one() {
+        let mut c = Vec::new();
+        // Runs a day apart, in a scrambled order.
+        let n = 20_000u64;
+        for i in 0..n {
+            let day = (i * 7919) % n;
+            add(&mut c, &occ(day as i64 * 86_400, i), GAP);
+            assert!(c.len() <= MAX_RUNS);
+        }
+        assert_eq!(c.iter().map(|c| c.count).sum::<u64>(), n);
+        assert!(c.windows(2).all(|w| w[0].last < w[1].first));
+        let halves = merge(c.clone(), c, GAP);
+        assert!(halves.len() <= MAX_RUNS);
+        assert_eq!(halves.iter().map(|c| c.count).sum::<u64>(), 2 * n);
     }
 
     #[test]

@@ -123,11 +123,16 @@ impl BucketMetrics {
 /// partials are exact.
 pub trait BucketValue: Clone + Default + PartialEq + std::fmt::Debug {
     fn merge(&mut self, other: &Self);
+    /// How much happened in it (requests, events): what picks the busiest stretch.
+    fn weight(&self) -> u64;
 }
 
 impl BucketValue for BucketMetrics {
     fn merge(&mut self, other: &Self) {
         BucketMetrics::merge(self, other);
+    }
+    fn weight(&self) -> u64 {
+        self.requests
     }
 }
 
@@ -144,6 +149,9 @@ impl BucketValue for ErrorEvents {
         self.events += other.events;
         self.first = earliest(self.first, other.first);
         self.last = latest(self.last, other.last);
+    }
+    fn weight(&self) -> u64 {
+        self.events
     }
 }
 

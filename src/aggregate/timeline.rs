@@ -29,8 +29,9 @@ pub struct TimelineConfig {
     pub gap_micros: i64,
     /// Requests at least this slow (ms) are aggregated as slow.
     pub slow_ms: f64,
-    /// At most this many distinct unclassified templates are kept per partial; the
-    /// occurrences of the rest are counted in one overflow entry per source.
+    /// At most this many distinct unclassified templates are kept, in each chunk's partial and
+    /// after every merge; the occurrences of the rest are counted in one overflow entry per
+    /// source.
     pub max_templates: usize,
 }
 
@@ -155,6 +156,50 @@ impl TimelinePartial {
         cluster::add(&mut slot.clusters, o, gap);
     }
 
+    /// Keeps the bound on distinct templates across merges too (each chunk keeps it alone, so
+    /// a thousand chunks could otherwise hold a thousand times as many): the templates first
+    /// seen earliest stay, the occurrences of the others join their source's overflow entry.
+    /// Counted, never dropped.
+    fn fold_surplus_templates(&mut self) {
+        let max = self.config.max_templates;
+        if self.templates <= max {
+            return;
+        }
+        let mut held: Vec<((Timestamp, u32, u64), EntryKey)> = self
+            .entries
+            .iter()
+            .filter(|(k, _)| matches!(k.kind, EntryKind::Unclassified(_)))
+            .map(|(k, v)| {
+                let e = v.clusters.first().map(|c| &c.example);
+                let first = e.map_or((Timestamp(i64::MAX), u32::MAX, u64::MAX), |e| {
+                    (e.time, e.file, e.line)
+                });
+                (first, *k)
+            })
+            .collect();
+        held.sort_unstable();
+        let gap = self.config.gap_micros;
+        for (_, key) in held.drain(..).skip(max) {
+            let Some(surplus) = self.entries.remove(&key) else {
+                continue;
+            };
+            let overflow = EntryKey {
+                kind: EntryKind::Overflow,
+                source: key.source,
+            };
+            match self.entries.get_mut(&overflow) {
+                Some(o) => {
+                    let clusters = std::mem::take(&mut o.clusters);
+                    o.clusters = cluster::merge(clusters, surplus.clusters, gap);
+                }
+                None => {
+                    self.entries.insert(overflow, surplus);
+                }
+            }
+        }
+        self.templates = max;
+    }
+
     /// Matches `line` against the patterns and records it if one matches; returns the pattern.
     fn match_patterns(
         &mut self,
@@ -235,7 +280,7 @@ impl EventSink for TimelinePartial {
         }
         let matched = self.match_patterns(file, &o, line);
         // The error events a run without request logs finds its incidents in: lines an error
-        // or alert pattern of error severity names, and error-level lines no pattern names (a
+        // or alert pattern of warning severity or worse names, and error-level lines no pattern names (a
         // pattern knows better than the level: nginx logs a missing file at `[error]`).
         let is_error = match matched {
             Some(p) => {
@@ -250,17 +295,17 @@ impl EventSink for TimelinePartial {
         if matched.is_some() || event.level < Level::Warning {
             return;
         }
-        let kind = if self.templates < self.config.max_templates {
-            EntryKind::Unclassified(template_hash(event.message))
-        } else {
-            EntryKind::Overflow
-        };
-        let key = EntryKey {
-            kind,
+        let mut key = EntryKey {
+            kind: EntryKind::Unclassified(template_hash(event.message)),
             source: file.source,
         };
-        if matches!(kind, EntryKind::Unclassified(_)) && !self.entries.contains_key(&key) {
-            self.templates += 1;
+        // A template already held keeps counting in its own entry; only new ones overflow.
+        if !self.entries.contains_key(&key) {
+            if self.templates < self.config.max_templates {
+                self.templates += 1;
+            } else {
+                key.kind = EntryKind::Overflow;
+            }
         }
         let message = event.message;
         self.record(key, || Some(template(message)), &o);
@@ -301,6 +346,7 @@ impl EventSink for TimelinePartial {
                 }
             }
         }
+        self.fold_surplus_templates();
         self.untimed += later.untimed;
         self.metrics.merge(later.metrics);
         // Continuations at the start of `later` belong to events before it, not to ours.

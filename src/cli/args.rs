@@ -41,6 +41,10 @@ pub struct InputArgs {
     /// Size in bytes of the chunks files are cut into for parallel reading.
     #[arg(long, hide = true, default_value_t = input::DEFAULT_CHUNK)]
     pub chunk_size: u64,
+
+    /// Seconds a FIFO given as an input may have no writer before it is given up.
+    #[arg(long, hide = true, default_value_t = input::fifo::DEFAULT_WAIT.as_secs_f64())]
+    pub fifo_wait: f64,
 }
 
 impl InputArgs {
@@ -48,6 +52,8 @@ impl InputArgs {
         IngestOptions {
             threads: self.threads,
             chunk_size: self.chunk_size,
+            fifo_wait: std::time::Duration::try_from_secs_f64(self.fifo_wait)
+                .unwrap_or(input::fifo::DEFAULT_WAIT),
             zones: ZoneRules::new(self.tz.clone()),
             formats: FormatRules::new(self.log_format.clone()),
             hosts: HostRules::new(self.host.clone()),

@@ -1,6 +1,15 @@
 //! The command line: parses arguments with clap and calls the engine. Thin on purpose; the
 //! work is in the library so tests and benches run the same code.
 
+/// `eprintln!` that cannot panic: with stderr a closed pipe (`2>&1 | head`), a message that
+/// cannot be written is dropped rather than crashing the run it was about.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod bench;
 mod formats;
@@ -8,8 +17,9 @@ mod patterns;
 mod sample;
 mod timeline;
 
-use crate::ingest::InputSummary;
+use crate::ingest::{InputSummary, SkipReason};
 use crate::input;
+use crate::report::safe_text::escape_for_terminal;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -96,34 +106,45 @@ where
 /// readable. `None` when no path was given at all.
 fn discover_inputs(args: &args::InputArgs) -> Option<Vec<input::InputFile>> {
     if args.paths.is_empty() {
-        eprintln!(
+        say!(
             "pmtrace: no input given; name log files, directories or - for standard input (see --help)"
         );
         return None;
     }
     let (files, discover_errors) = input::discover(&args.paths);
     for e in &discover_errors {
-        eprintln!("pmtrace: {}: {}", e.arg, e.message);
+        problem(&e.arg, &e.message);
     }
     if files.is_empty() && discover_errors.is_empty() {
-        eprintln!("pmtrace: no input files found");
+        say!("pmtrace: no input files found");
     }
     Some(files)
 }
 
-/// One line on stderr for each input that could not be read or broke part way, and for each
-/// input with truncated lines (unless quiet).
+/// One line on stderr for each input that could not be read or broke part way, and (unless
+/// quiet) for each input that had bytes skipped for another reason.
 fn report_problems(inputs: &[InputSummary], errors: &[(String, String)], quiet: bool) {
     for (path, e) in errors {
-        eprintln!("pmtrace: {path}: {e}");
+        problem(path, e);
     }
-    for s in inputs.iter().filter(|s| !quiet && s.truncated_lines > 0) {
-        eprintln!(
-            "pmtrace: {}: {} lines longer than {} bytes were truncated ({} bytes skipped)",
-            s.path,
-            s.truncated_lines,
-            input::lines::MAX_LINE,
-            s.skipped_bytes
-        );
+    for s in inputs.iter().filter(|_| !quiet) {
+        // A damaged stream is already among the errors.
+        for skip in s
+            .skipped
+            .iter()
+            .filter(|k| k.reason != SkipReason::DamagedStream)
+        {
+            problem(&s.path, &skip.detail);
+        }
     }
+}
+
+/// `pmtrace: PATH: MESSAGE` on stderr, with the path escaped: a file name can hold anything,
+/// and nothing from the input may drive the terminal.
+fn problem(path: &str, message: &str) {
+    say!(
+        "pmtrace: {}: {}",
+        escape_for_terminal(path.as_bytes(), 400),
+        escape_for_terminal(message.as_bytes(), 400)
+    );
 }

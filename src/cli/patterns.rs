@@ -49,7 +49,7 @@ pub fn run(cmd: PatternsCommand) -> u8 {
 
 fn load(args: &PatternArgs) -> Result<PatternSet, u8> {
     pattern::load(&args.patterns, args.no_default_patterns).map_err(|e| {
-        eprintln!("pmtrace: invalid pattern pack: {e}");
+        say!("pmtrace: invalid pattern pack: {e}");
         EXIT_USAGE
     })
 }
@@ -99,26 +99,29 @@ fn list(args: &PatternArgs) -> Result<u8, u8> {
 
 fn check(files: &[PathBuf]) -> Result<u8, u8> {
     let mut failed = false;
+    // A closed stdout (`| head`) is not an error of ours: the checks still decide the status.
+    let mut out = io::stdout().lock();
     for file in files {
+        let name = escape_for_terminal(file.as_os_str().as_encoded_bytes(), 400);
         match pattern::check_file(file) {
             Ok(patterns) => {
                 let samples: usize = patterns.iter().map(|p| p.samples.len()).sum();
-                println!(
-                    "{}: ok, {} patterns, {} samples match",
-                    file.display(),
+                let _ = writeln!(
+                    out,
+                    "{name}: ok, {} patterns, {} samples match",
                     patterns.len(),
                     samples
                 );
                 for p in patterns.iter().filter(|p| p.literals.is_empty()) {
-                    println!(
-                        "{}: {}: note: no literal text the regex requires, so it runs on every line it applies to (slow on big inputs)",
-                        file.display(),
+                    let _ = writeln!(
+                        out,
+                        "{name}: {}: note: no literal text the regex requires, so it runs on every line it applies to (slow on big inputs)",
                         p.id
                     );
                 }
             }
             Err(e) => {
-                eprintln!("pmtrace: {e}");
+                say!("pmtrace: {e}");
                 failed = true;
             }
         }

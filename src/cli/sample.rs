@@ -3,6 +3,7 @@
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::sample::{Scenario, write_bundle};
 use clap::Args;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -31,18 +32,22 @@ pub struct SampleArgs {
 
 pub fn run(args: SampleArgs) -> u8 {
     if args.list {
+        let mut out = std::io::stdout().lock();
         for s in Scenario::ALL {
-            println!("{:<22} {}", s.name(), s.description());
+            // A closed stdout (`| head`) ends the list, quietly.
+            if writeln!(out, "{:<22} {}", s.name(), s.description()).is_err() {
+                break;
+            }
         }
         return EXIT_OK;
     }
     let (Some(name), Some(out)) = (args.scenario, args.out) else {
-        eprintln!("pmtrace sample: give a scenario and --out DIR (see --list)");
+        say!("pmtrace sample: give a scenario and --out DIR (see --list)");
         return EXIT_USAGE;
     };
     let Some(scenario) = Scenario::from_name(&name) else {
         let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
-        eprintln!(
+        say!(
             "pmtrace sample: unknown scenario '{name}'; one of: {}",
             names.join(", ")
         );
@@ -51,7 +56,7 @@ pub fn run(args: SampleArgs) -> u8 {
     // Another bundle's files (another seed can pick other formats) would not match this
     // truth.json: write into a new or empty folder only.
     if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
-        eprintln!(
+        say!(
             "pmtrace sample: {} is not empty; give a new or empty folder",
             out.display()
         );
@@ -67,7 +72,7 @@ pub fn run(args: SampleArgs) -> u8 {
                 .map(|m| m.len())
                 .sum();
             let secs = started.elapsed().as_secs_f64();
-            eprintln!(
+            say!(
                 "pmtrace sample: wrote {} files, {:.1} MB in {:.2} s ({:.0} MB/s) to {}",
                 truth.files.len(),
                 bytes as f64 / 1e6,
@@ -78,7 +83,7 @@ pub fn run(args: SampleArgs) -> u8 {
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("pmtrace sample: {}: {e}", out.display());
+            say!("pmtrace sample: {}: {e}", out.display());
             // Nothing to read is the closest of the documented statuses to a failed write.
             super::EXIT_NO_INPUT
         }

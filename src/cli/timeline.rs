@@ -190,7 +190,7 @@ pub fn run(args: TimelineArgs) -> u8 {
     let patterns = match pattern::load(&args.patterns.patterns, args.patterns.no_default_patterns) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("pmtrace: invalid pattern pack: {e}");
+            say!("pmtrace: invalid pattern pack: {e}");
             return EXIT_USAGE;
         }
     };
@@ -233,7 +233,7 @@ pub fn run(args: TimelineArgs) -> u8 {
             .output
             .as_ref()
             .map_or("standard output".to_string(), |p| p.display().to_string());
-        eprintln!(
+        say!(
             "pmtrace: cannot write {target}: {}",
             crate::input::io_message(&e)
         );

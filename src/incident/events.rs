@@ -5,12 +5,13 @@
 //! every source) is re-bucketed like the edge's. Error lines come far more thinly than
 //! requests (an outage may log one a minute), so each bucket is judged by the events of the
 //! five buckets centred on it: what normal looks like is the median and MAD of the quiet
-//! buckets' sums and the mean sum of the ordinary ones, and a bucket with events of its own is
-//! bad when its sum is above `max(median + 5·MAD, 2)` and unlikely by chance at the mean
-//! (Poisson tail below one in 10,000). Runs are then built exactly as for requests
+//! buckets' sums and the mean sum of the ordinary ones, and a bucket with more events of its
+//! own than that explains is bad when its sum is above `max(median + 5·MAD, 2)` and unlikely
+//! by chance at the mean (Poisson tail below one in 10,000). Runs are then built exactly as for requests
 //! ([`window::assemble`]), so the start is the first error event of the run, its ramp-up
 //! included, and the end the last.
 
+use super::span;
 use super::window::{self, Badness, RunBucket, Window, WindowConfig};
 use crate::aggregate::metrics::{ErrorEvents, Series};
 use crate::time::Timestamp;
@@ -90,6 +91,11 @@ fn is_bad(sum: u64, base: &EventBaseline, width: i64) -> bool {
         && window::poisson_tail(sum, base.mean.max(floor)) < SIGNIFICANCE
 }
 
+/// Whether a bucket has more events than the baseline explains (one in twenty by chance).
+fn elevated(count: u64, base: &EventBaseline, width: i64) -> bool {
+    count > 0 && window::poisson_tail(count, base.per_bucket(width)) < window::RAMP_SIGNIFICANCE
+}
+
 /// Each bucket's events with those of its neighbours, [`SPAN`] buckets in all (fewer at the
 /// ends).
 fn centred_sums(counts: &[u64]) -> Vec<u64> {
@@ -110,19 +116,39 @@ pub fn find_windows(
     span: Option<(Timestamp, Timestamp)>,
     config: &WindowConfig,
 ) -> (Vec<Window>, i64) {
-    let width = window::width_for(
-        series.width,
-        span.map(|(a, b)| b.0 - a.0 + series.width),
-        config.bucket,
-    );
+    // The busiest stretch of errors, and the quiet time around it up to a week away: stray
+    // lines with absurd timestamps cannot stretch the layout over centuries.
+    let series = span::focus(series);
+    let series = series.as_ref();
+    let (Some(first), Some(last)) = (
+        series.buckets.keys().next().map(|k| series.start_of(*k)),
+        series
+            .buckets
+            .keys()
+            .next_back()
+            .map(|k| series.start_of(*k)),
+    ) else {
+        return (Vec::new(), series.width);
+    };
+    let span = span.map(|(a, b)| {
+        (
+            a.max(Timestamp(first.0 - span::BASELINE_REACH)),
+            b.min(Timestamp(last.0 + series.width + span::BASELINE_REACH)),
+        )
+    });
+    let length = span.map_or(last.0 - first.0, |(a, b)| b.0 - a.0) + series.width;
+    let width = window::width_for(series.width, Some(length), config.bucket)
+        .max(span::min_width_for(series.width, length));
     let buckets = window::rebucket_over(series, width, span);
     let counts: Vec<u64> = buckets.iter().map(|b| b.metrics.events).collect();
     let sums = centred_sums(&counts);
     // A bucket is only bad with events of its own, so a run starts and ends on one.
+    // A bucket is bad only with more events of its own than the baseline explains, so that
+    // the quiet neighbours of a burst, whose sums the burst raises, are not bad with it.
     let judge = |base: &EventBaseline| -> Vec<bool> {
         sums.iter()
             .zip(&counts)
-            .map(|(s, c)| *c > 0 && is_bad(*s, base, width))
+            .map(|(s, c)| elevated(*c, base, width) && is_bad(*s, base, width))
             .collect()
     };
     // Twice, as for requests, so a long incident does not raise its own baseline.
@@ -142,8 +168,7 @@ pub fn find_windows(
                 ..Badness::default()
             },
             symptoms: b.metrics.first.zip(b.metrics.last),
-            elevated: window::poisson_tail(b.metrics.events, base.per_bucket(width))
-                < window::RAMP_SIGNIFICANCE,
+            elevated: elevated(b.metrics.events, &base, width),
         })
         .collect();
     (window::assemble(&runs, width, config), width)

@@ -8,6 +8,7 @@
 pub mod events;
 pub mod impact;
 pub mod rootcause;
+pub mod span;
 pub mod window;
 
 use crate::aggregate::{TimelineEntry, TimelinePartial};
@@ -173,7 +174,9 @@ pub fn detect(
     let Some((edge, series)) = partial.metrics.edge() else {
         return from_error_events(partial, timeline, config);
     };
-    let width = window::choose_width(series, config.bucket);
+    let series = span::focus(series);
+    let series = series.as_ref();
+    let width = window::choose_width(series, config.bucket).max(span::min_width(series));
     let buckets = window::rebucket(series, width);
     let (windows, _) = window::find_windows(&buckets, width, config);
     let computed_from = format!("{} request logs at the edge", edge.as_str());

@@ -73,6 +73,8 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Target size of the chunks plain files are cut into.
     pub chunk_size: u64,
+    /// How long a FIFO named as an input may have no writer before it is given up.
+    pub fifo_wait: std::time::Duration,
     pub zones: ZoneRules,
     pub formats: FormatRules,
     pub hosts: HostRules,
@@ -87,6 +89,7 @@ impl Default for IngestOptions {
         IngestOptions {
             threads: 0,
             chunk_size: DEFAULT_CHUNK,
+            fifo_wait: crate::input::fifo::DEFAULT_WAIT,
             zones: ZoneRules::default(),
             formats: FormatRules::default(),
             hosts: HostRules::default(),
@@ -121,10 +124,11 @@ pub struct InputSummary {
     pub first_ts: Option<String>,
     pub last_ts: Option<String>,
     pub assumed_tz: Option<String>,
+    /// Bytes of the input that were not read into lines; `skipped` says why.
+    pub skipped_bytes: u64,
+    pub skipped: Vec<Skipped>,
     #[serde(skip)]
     pub truncated_lines: u64,
-    #[serde(skip)]
-    pub skipped_bytes: u64,
     #[serde(skip)]
     pub first_time: Option<Timestamp>,
     #[serde(skip)]
@@ -132,6 +136,27 @@ pub struct InputSummary {
     /// Bytes read from disk or the pipe (compressed size for compressed files).
     #[serde(skip)]
     pub bytes: u64,
+}
+
+/// Why bytes of an input were not read into lines.
+#[derive(Copy, Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Lines longer than [`crate::input::lines::MAX_LINE`]: their bytes past it.
+    LineTooLong,
+    /// A compressed stream that breaks part way: the compressed bytes after the break.
+    DamagedStream,
+    /// Bytes appended to a plain file after it was opened.
+    GrewWhileRead,
+}
+
+/// Bytes skipped for one reason, as the report's `inputs[].skipped[]` lists them.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Skipped {
+    pub reason: SkipReason,
+    pub bytes: u64,
+    /// One sentence for people, the same as the warning on stderr.
+    pub detail: String,
 }
 
 /// The outcome of reading one input.

@@ -127,6 +127,15 @@ fn modified(file: &File) -> Option<Timestamp> {
     Some(Timestamp::from_unix_seconds(d.as_secs() as i64, 0))
 }
 
+/// A stream that already broke: its error, once, then nothing.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
+}
+
 /// Opens `input`, recognises its compression and chooses its format.
 pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
     let zone = opts.zones.zone_for(Path::new(&input.display));
@@ -135,9 +144,15 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
         let compression = Compression::sniff(io::BufRead::fill_buf(&mut raw)?);
         let mut rest = compression.decoder(raw)?;
         let mut sample = Vec::new();
-        rest.by_ref()
+        if let Err(e) = rest
+            .by_ref()
             .take(format::detect::SAMPLE_BYTES as u64)
-            .read_to_end(&mut sample)?;
+            .read_to_end(&mut sample)
+        {
+            // Damage within the sample: what decoded before it is still read, and the
+            // error comes when the reading gets there.
+            rest = Box::new(Failed(Some(e)));
+        }
         let detection = choose_format(input, opts, &sample);
         Ok(Opened {
             needs_years: sample_needs_years(&detection, &sample),
@@ -175,7 +190,10 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
             })
         }
         InputPath::Stdin => stream(Box::new(io::stdin())),
-        InputPath::Stream(path) => stream(Box::new(File::open(path)?)),
+        InputPath::Stream(path) => {
+            let (taken, file) = crate::input::fifo::open(path, opts.fifo_wait)?;
+            stream(Box::new(io::Cursor::new(taken).chain(file)))
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct ChunkPartial<S> {
     pub last_ts: Option<Timestamp>,
     pub used_assumed_zone: bool,
     pub truncated_lines: u64,
+    /// The 0-based index of the first line cut at the maximum length, to name it.
+    pub first_truncated: Option<u64>,
     pub skipped_bytes: u64,
     pub sink: S,
 }
@@ -47,6 +49,7 @@ impl<S: EventSink> ChunkPartial<S> {
             last_ts: None,
             used_assumed_zone: false,
             truncated_lines: 0,
+            first_truncated: None,
             skipped_bytes: 0,
             sink,
         }
@@ -61,6 +64,9 @@ impl<S: EventSink> ChunkPartial<S> {
             self.leading_orphans += later.leading_orphans;
         }
         self.sink.merge(later.sink, self.lines);
+        self.first_truncated = self
+            .first_truncated
+            .or(later.first_truncated.map(|l| l + self.lines));
         self.lines += later.lines;
         self.bytes += later.bytes;
         self.events += later.events;
@@ -121,8 +127,11 @@ pub fn parse_chunk<R: Read, S: EventSink>(
     let mut p = ChunkPartial::new(sink);
     // The time of the last event with its own time, for events that inherit it.
     let mut last_time: Option<Timestamp> = None;
-    let (stats, result) = for_each_line(reader, buf, |line, _truncated| {
+    let (stats, result) = for_each_line(reader, buf, |line, truncated| {
         let index = p.lines;
+        if truncated && p.first_truncated.is_none() {
+            p.first_truncated = Some(index);
+        }
         p.lines += 1;
         p.bytes += line.len() as u64 + 1;
         if is_blank(line) {

@@ -4,8 +4,9 @@
 
 use super::open::{Bytes, Opened, whole_lines};
 use super::partial::{ChunkPartial, ChunkSetup, parse_chunk};
-use super::{EventSink, FileContext, FileResult, InputSummary};
+use super::{EventSink, FileContext, FileResult, InputSummary, SkipReason, Skipped};
 use crate::format::{Detection, Format, Parsed};
+use crate::input::compression::Position;
 use crate::input::{Compression, InputFile, RangeReader, for_each_line, io_message, plan_chunks};
 use crate::progress::{CountingReader, Progress};
 use crate::time::year::{YearAnchor, YearScan, chunk_start_years};
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 thread_local! {
     /// Each worker's line buffer, reused across chunks so reading allocates once per thread.
@@ -95,58 +96,37 @@ pub fn read<S: EventSink>(
         Bytes::File { len, .. } => Some(*len),
         Bytes::Stream { .. } => None,
     };
+    let mut skipped = Vec::new();
     let (partial, error) = match opened.bytes {
         // Plain files are opened again here (see `Bytes::File`).
         Bytes::File { ref path, len } => match File::open(path) {
             Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
-            Ok(file) if opened.compression == Compression::None => read_chunks(
+            Ok(file) if opened.compression == Compression::None => {
+                let (p, error) = read_chunks(
+                    &file,
+                    len,
+                    chunk_size,
+                    opened.needs_years.then_some(opened.year_anchor),
+                    &context,
+                    setup,
+                    make_sink,
+                    progress,
+                );
+                let changed = changed_while_read(&file, len, &mut skipped);
+                (p, error.or(changed))
+            }
+            Ok(file) => read_compressed(
                 &file,
                 len,
-                chunk_size,
-                opened.needs_years.then_some(opened.year_anchor),
+                opened.compression,
+                opened.year_anchor,
+                yearless,
                 &context,
                 setup,
                 make_sink,
                 progress,
+                &mut skipped,
             ),
-            Ok(file) => {
-                let compression = opened.compression;
-                let decoded = |counted: bool| {
-                    let raw = RangeReader::new(&file, 0..len);
-                    if counted {
-                        compression.decoder(CountingReader {
-                            inner: raw,
-                            progress,
-                        })
-                    } else {
-                        compression.decoder(raw)
-                    }
-                };
-                // Years need a first pass over the decoded stream.
-                let start_year = match (yearless, decoded(false)) {
-                    (Some(f), Ok(d)) => {
-                        Some(chunk_start_years(&[year_scan(f, d)], opened.year_anchor)[0])
-                    }
-                    _ => None,
-                };
-                match decoded(true) {
-                    Ok(d) => {
-                        let (p, result) = with_buffer(|buf| {
-                            parse_chunk(d, buf, setup(start_year), make_sink(&context))
-                        });
-                        let error = result.err().map(|e| {
-                            format!(
-                                "{} stream is damaged after {} lines: {} (kept what was read before it)",
-                                compression.as_str(),
-                                p.lines,
-                                io_message(&e)
-                            )
-                        });
-                        (p, error)
-                    }
-                    Err(e) => (ChunkPartial::new(make_sink(&context)), Some(io_message(&e))),
-                }
-            }
         },
         Bytes::Stream { sample, rest } => {
             // A pipe cannot be read twice: the year comes from the sample and "now".
@@ -156,12 +136,23 @@ pub fn read<S: EventSink>(
             let reader = io::Cursor::new(sample).chain(rest);
             let (p, result) =
                 with_buffer(|buf| parse_chunk(reader, buf, setup(start_year), make_sink(&context)));
-            (
-                p,
-                result
-                    .err()
-                    .map(|e| format!("stopped reading: {}", io_message(&e))),
-            )
+            let error = result.err().map(|e| {
+                let message = format!(
+                    "stopped reading after {} lines: {}; kept what was read before it",
+                    p.lines,
+                    io_message(&e)
+                );
+                if opened.compression != Compression::None {
+                    // What a pipe still held is not read: its size is unknown.
+                    skipped.push(Skipped {
+                        reason: SkipReason::DamagedStream,
+                        bytes: 0,
+                        detail: message.clone(),
+                    });
+                }
+                message
+            });
+            (p, error)
         }
     };
     let partial = partial.finish(follows_rotation);
@@ -178,7 +169,24 @@ pub fn read<S: EventSink>(
     summary.last_time = partial.last_ts;
     summary.assumed_tz = partial.used_assumed_zone.then(|| opened.zone.name());
     summary.truncated_lines = partial.truncated_lines;
-    summary.skipped_bytes = partial.skipped_bytes;
+    if partial.truncated_lines > 0 {
+        skipped.insert(
+            0,
+            Skipped {
+                reason: SkipReason::LineTooLong,
+                bytes: partial.skipped_bytes,
+                detail: format!(
+                    "{} lines longer than {} bytes were cut there, the first at line {} ({} bytes skipped)",
+                    partial.truncated_lines,
+                    crate::input::lines::MAX_LINE,
+                    partial.first_truncated.map_or(0, |l| l + 1),
+                    partial.skipped_bytes
+                ),
+            },
+        );
+    }
+    summary.skipped_bytes = skipped.iter().map(|s| s.bytes).sum();
+    summary.skipped = skipped;
     debug_assert_eq!(
         summary.lines,
         summary.events + summary.continuation_lines + summary.unparsed_lines + summary.blank_lines
@@ -189,6 +197,58 @@ pub fn read<S: EventSink>(
         error,
         opened: true,
     }
+}
+
+/// A compressed file: one stream (decoded twice when years must be inferred first). A stream
+/// that breaks keeps what decoded before the break; the compressed bytes after the last that
+/// decoded are added to `skipped`.
+#[allow(clippy::too_many_arguments)]
+fn read_compressed<'c, S: EventSink>(
+    file: &File,
+    len: u64,
+    compression: Compression,
+    year_anchor: YearAnchor,
+    yearless: Option<&'static Format>,
+    context: &'c FileContext,
+    setup: impl Fn(Option<i32>) -> ChunkSetup<'c>,
+    make_sink: &(dyn Fn(&FileContext) -> S + Sync),
+    progress: &Progress,
+    skipped: &mut Vec<Skipped>,
+) -> (ChunkPartial<S>, Option<String>) {
+    let position = Arc::new(Position::default());
+    let start_year = match (
+        yearless,
+        compression.decoder(RangeReader::new(file, 0..len)),
+    ) {
+        (Some(f), Ok(d)) => Some(chunk_start_years(&[year_scan(f, d)], year_anchor)[0]),
+        _ => None,
+    };
+    let raw = CountingReader {
+        inner: RangeReader::new(file, 0..len),
+        progress,
+    };
+    let decoded = match compression.decoder_tracking(raw, Arc::clone(&position)) {
+        Ok(d) => d,
+        Err(e) => return (ChunkPartial::new(make_sink(context)), Some(io_message(&e))),
+    };
+    let (p, result) =
+        with_buffer(|buf| parse_chunk(decoded, buf, setup(start_year), make_sink(context)));
+    let error = result.err().map(|e| {
+        let rest = len.saturating_sub(position.decoded_through());
+        let message = format!(
+            "{} stream is damaged after {} lines: {}; kept what was read before it, skipped the {rest} compressed bytes from there",
+            compression.as_str(),
+            p.lines,
+            io_message(&e)
+        );
+        skipped.push(Skipped {
+            reason: SkipReason::DamagedStream,
+            bytes: rest,
+            detail: message.clone(),
+        });
+        message
+    });
+    (p, error)
 }
 
 /// A plain file: planned chunks parsed in parallel, merged in order.
@@ -247,6 +307,30 @@ fn read_chunks<'c, S: EventSink>(
     (merged, error.map(|e| io_message(&e)))
 }
 
+/// Whether a plain file read as `len` bytes changed size while it was read: bytes appended
+/// since are reported as skipped (they were not read); a file cut shorter (truncated, or
+/// rotated with copytruncate) is an error message, its lines past the cut were never there.
+fn changed_while_read(file: &File, len: u64, skipped: &mut Vec<Skipped>) -> Option<String> {
+    let now = file.metadata().ok()?.len();
+    if now > len {
+        let grown = now - len;
+        skipped.push(Skipped {
+            reason: SkipReason::GrewWhileRead,
+            bytes: grown,
+            detail: format!(
+                "grew by {grown} bytes while it was read; read the first {len} bytes, as it was when opened"
+            ),
+        });
+        None
+    } else if now < len {
+        Some(format!(
+            "shrank from {len} to {now} bytes while it was read (truncated or rotated?); kept what was read"
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn summarize(
     input: &InputFile,
     detection: &Detection,
@@ -266,10 +350,37 @@ pub fn summarize(
         first_ts: None,
         last_ts: None,
         assumed_tz: None,
-        truncated_lines: 0,
         skipped_bytes: 0,
+        skipped: Vec::new(),
+        truncated_lines: 0,
         first_time: None,
         last_time: None,
         bytes: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn growth_is_skipped_bytes_and_shrinking_an_error() {
+        let mut t = tempfile::NamedTempFile::new().unwrap();
+        t.write_all(b"one\ntwo\n").unwrap();
+        let file = t.reopen().unwrap();
+        let mut skipped = Vec::new();
+        assert_eq!(changed_while_read(&file, 8, &mut skipped), None);
+        assert!(skipped.is_empty());
+        t.write_all(b"three\n").unwrap();
+        assert_eq!(changed_while_read(&file, 8, &mut skipped), None);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(
+            (skipped[0].reason, skipped[0].bytes),
+            (SkipReason::GrewWhileRead, 6)
+        );
+        t.as_file().set_len(3).unwrap();
+        let e = changed_while_read(&file, 8, &mut skipped).unwrap();
+        assert!(e.contains("shrank from 8 to 3 bytes"), "{e}");
     }
 }

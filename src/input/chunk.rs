@@ -189,6 +189,40 @@ mod tests {
         assert_eq!(chunks.len(), 3);
     }
 
+    /// A file cut shorter between planning and reading (logrotate's copytruncate): the
+    /// planned length is past its end, and reads there find nothing rather than fail.
+    #[test]
+    fn a_file_shorter_than_planned_reads_what_is_there() {
+        let content = b"aaaa\nbb\ncccccc\nd\n";
+        let (_t, file) = file_with(content);
+        let claimed = 1000;
+        let chunks = plan_chunks(&file, claimed, 4, None).unwrap();
+        let joined: Vec<u8> = chunks
+            .iter()
+            .flat_map(|r| read_range(&file, r.clone()))
+            .collect();
+        assert_eq!(joined, content);
+        assert!(read_range(&file, 500..1000).is_empty());
+    }
+
+    /// Reads smaller than asked for are taken up where they stopped.
+    #[test]
+    fn small_reads_continue_where_they_stopped() {
+        let content: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        let (_t, file) = file_with(&content);
+        let mut reader = RangeReader::new(&file, 100..9_000);
+        let mut out = Vec::new();
+        let mut small = [0u8; 7];
+        loop {
+            let n = reader.read(&mut small).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&small[..n]);
+        }
+        assert_eq!(out, &content[100..9_000]);
+    }
+
     #[test]
     fn empty_file_has_no_chunks_and_one_line_file_one() {
         let (_t, file) = file_with(b"");

@@ -151,6 +151,32 @@ fn classify(path: &Path, meta: &fs::Metadata) -> Result<InputPath, String> {
     }
 }
 
+fn dir_id(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// What a file that is neither a regular file nor a folder is, in a few words.
+#[cfg(unix)]
+fn kind_of(meta: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(_: &fs::Metadata) -> &'static str {
+    "a special file"
+}
+
 /// The answer key `pmtrace sample` writes beside a generated bundle: not a log, so a walk of
 /// the bundle's folder leaves it out (naming it explicitly still reads it).
 pub const SAMPLE_TRUTH: &str = "truth.json";
@@ -160,11 +186,14 @@ pub const SAMPLE_TRUTH: &str = "truth.json";
 fn walk(
     dir: &Path,
     out: &mut Vec<PathBuf>,
-    visited: &mut HashSet<PathBuf>,
+    visited: &mut HashSet<(u64, u64)>,
     errors: &mut Vec<DiscoverError>,
 ) {
-    let real = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if !visited.insert(real) {
+    // A directory is known by its device and inode, not its canonical path: canonicalizing
+    // reads every component's link, so a walk 1,000 folders deep took 19 s.
+    if let Ok(meta) = fs::metadata(dir)
+        && !visited.insert(dir_id(&meta))
+    {
         return;
     }
     let entries = match fs::read_dir(dir) {
@@ -187,8 +216,20 @@ fn walk(
         match fs::metadata(&p) {
             Ok(m) if m.is_dir() => walk(&p, out, visited, errors),
             Ok(m) if m.is_file() && p.file_name().is_none_or(|n| n != SAMPLE_TRUTH) => out.push(p),
-            // Sockets, FIFOs and devices inside a folder are not logs; broken links are noise.
-            _ => {}
+            Ok(m) if m.is_file() => {}
+            // Sockets, FIFOs and devices inside a folder are not logs (reading one could block
+            // forever): skipped, but said so. Broken links are noise.
+            Ok(m) => errors.push(DiscoverError {
+                arg: p.to_string_lossy().into_owned(),
+                message: match kind_of(&m) {
+                    "a FIFO" => {
+                        "skipped: a FIFO, not a regular file (name it on its own to read it)"
+                            .to_string()
+                    }
+                    kind => format!("skipped: {kind}, not a regular file"),
+                },
+            }),
+            Err(_) => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod chunk;
 pub mod compression;
 pub mod discover;
+pub mod fifo;
 pub mod lines;
 pub mod path_rules;
 

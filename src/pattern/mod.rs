@@ -18,7 +18,6 @@ pub use pack::compile_regex;
 use crate::format::SourceKind;
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -162,11 +161,19 @@ pub struct PackError {
     pub message: String,
 }
 
+/// Escaped for a terminal: a pack's path and text are someone else's and may hold anything.
 impl fmt::Display for PackError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let safe = |s: &str| crate::report::safe_text::escape_for_terminal(s.as_bytes(), 1000);
         match &self.pattern {
-            Some(id) => write!(f, "{}: {}: {}", self.file, id, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(id) => write!(
+                f,
+                "{}: {}: {}",
+                safe(&self.file),
+                safe(id),
+                safe(&self.message)
+            ),
+            None => write!(f, "{}: {}", safe(&self.file), safe(&self.message)),
         }
     }
 }
@@ -181,8 +188,12 @@ fn pack_files(path: &Path) -> Result<Vec<PathBuf>, PackError> {
         message,
     };
     let meta = std::fs::metadata(path).map_err(|e| err(crate::input::io_message(&e)))?;
-    if !meta.is_dir() {
+    if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
+    }
+    if !meta.is_dir() {
+        // `/dev/zero` or a FIFO would never end.
+        return Err(err("is not a regular file or folder".into()));
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(|e| err(crate::input::io_message(&e)))?
@@ -200,24 +211,20 @@ fn pack_files(path: &Path) -> Result<Vec<PathBuf>, PackError> {
 /// Loads the packs `extra` names (files or folders, in order), then the built-in packs unless
 /// `no_defaults`. Everything is validated; the first problem is the error.
 pub fn load(extra: &[PathBuf], no_defaults: bool) -> Result<PatternSet, PackError> {
-    let mut seen = HashSet::new();
+    let mut state = pack::LoadState::new();
     let mut patterns = Vec::new();
     for arg in extra {
         for file in pack_files(arg)? {
             let origin = file.display().to_string();
-            let text = std::fs::read_to_string(&file).map_err(|e| PackError {
-                file: origin.clone(),
-                pattern: None,
-                message: crate::input::io_message(&e),
-            })?;
-            patterns.extend(pack::parse_pack(&origin, &text, &mut seen, true)?);
+            let text = read_pack(&file)?;
+            patterns.extend(pack::parse_pack(&origin, &text, &mut state, true)?);
         }
     }
     if !no_defaults {
         for (name, text) in defaults::PACKS {
             let origin = format!("built-in:{name}");
             // The built-in samples are checked by the test suite, not on every run.
-            patterns.extend(pack::parse_pack(&origin, text, &mut seen, false)?);
+            patterns.extend(pack::parse_pack(&origin, text, &mut state, false)?);
         }
     }
     Ok(PatternSet::new(patterns))
@@ -226,12 +233,50 @@ pub fn load(extra: &[PathBuf], no_defaults: bool) -> Result<PatternSet, PackErro
 /// Validates one pack file on its own, samples included (`pmtrace patterns check`).
 pub fn check_file(path: &Path) -> Result<Vec<Pattern>, PackError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| PackError {
-        file: origin.clone(),
+    let text = read_pack(path)?;
+    check_text(&origin, &text)
+}
+
+/// A pack file is small text: anything larger is refused rather than read into memory.
+const MAX_PACK_BYTES: u64 = 4 << 20;
+
+/// The text of a pack file: a regular file of at most [`MAX_PACK_BYTES`], in UTF-8.
+fn read_pack(path: &Path) -> Result<String, PackError> {
+    use std::io::Read;
+    let err = |message: String| PackError {
+        file: path.display().to_string(),
         pattern: None,
-        message: crate::input::io_message(&e),
-    })?;
-    pack::parse_pack(&origin, &text, &mut HashSet::new(), true)
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(crate::input::io_message(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| err(crate::input::io_message(&e)))?;
+    if !meta.is_file() {
+        return Err(err("is not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PACK_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(crate::input::io_message(&e)))?;
+    if bytes.len() as u64 > MAX_PACK_BYTES {
+        return Err(err(format!(
+            "larger than {} MiB: not a pattern pack",
+            MAX_PACK_BYTES >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Validates one pack's text on its own, samples included; `origin` names it in errors. The
+/// same checks as a pack file gets, for callers that hold the text (the fuzz targets).
+pub fn check_text(origin: &str, text: &str) -> Result<Vec<Pattern>, PackError> {
+    pack::parse_pack(origin, text, &mut pack::LoadState::new(), true)
 }
 
 #[cfg(test)]
@@ -240,11 +285,11 @@ mod tests {
 
     #[test]
     fn built_in_packs_load_with_every_sample_checked() {
-        let mut seen = HashSet::new();
+        let mut state = pack::LoadState::new();
         let mut total = 0;
         for (name, text) in defaults::PACKS {
             let patterns =
-                pack::parse_pack(name, text, &mut seen, true).unwrap_or_else(|e| panic!("{e}"));
+                pack::parse_pack(name, text, &mut state, true).unwrap_or_else(|e| panic!("{e}"));
             assert!(!patterns.is_empty(), "{name} is empty");
             total += patterns.len();
         }

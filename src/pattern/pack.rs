@@ -14,6 +14,62 @@ use std::collections::HashSet;
 
 /// Compiled regexes may use at most this much memory each.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// All the packs of a run together: their regexes' automata may use at most this much memory
+/// (as the NFA measures it; the built-in packs, not counted, would use about a megabyte).
+/// Without a total, ten
+/// thousand regexes just under the limit each would take gigabytes and minutes to compile.
+const TOTAL_REGEX_LIMIT: usize = 64 << 20;
+
+/// What loading the packs of one run has used up so far: ids (unique across packs) and the
+/// memory budget of their regexes.
+#[derive(Debug, Default)]
+pub struct LoadState {
+    seen: HashSet<String>,
+    regex_bytes: usize,
+}
+
+impl LoadState {
+    pub fn new() -> LoadState {
+        LoadState::default()
+    }
+}
+
+/// The memory the automaton of `text` needs, checked against the room left in the run's
+/// budget before the (costlier) regex itself is compiled.
+fn charge_regex(text: &str, state: &mut LoadState) -> Result<(), String> {
+    use regex_automata::nfa::thompson::{Config, NFA};
+    let nfa = NFA::compiler()
+        .configure(Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .build(text)
+        // The regex crate says what is wrong more clearly (same syntax, same size limit).
+        .map_err(|e| match compile_regex(text) {
+            Err(message) => message,
+            Ok(_) => format!("bad regex: {}", one_line(&e.to_string())),
+        })?;
+    state.regex_bytes += nfa.memory_usage();
+    if state.regex_bytes > TOTAL_REGEX_LIMIT {
+        return Err(format!(
+            "the pattern packs' regexes together need more than {} MiB; split or simplify them",
+            TOTAL_REGEX_LIMIT >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// A regex error on one line: the regex crate's message spans several lines and repeats the
+/// pattern with a caret under the problem; the last line says what it is.
+fn one_line(message: &str) -> String {
+    let last = message
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or("");
+    last.strip_prefix("error:")
+        .unwrap_or(last)
+        .trim()
+        .to_string()
+}
 /// A pack file may hold at most this many patterns.
 const MAX_PATTERNS: usize = 10_000;
 
@@ -61,7 +117,27 @@ pub fn compile_regex(text: &str) -> Result<Regex, String> {
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| format!("bad regex: {e}"))
+        .map_err(|e| format!("bad regex: {}", one_line(&e.to_string())))
+}
+
+/// A TOML error on one line: where it is and what is wrong (the toml crate's own rendering
+/// spans several lines and quotes the pack's text).
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim().replace('\n', "; ");
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.len()
+                - before
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |i| i + 1)
+                + 1;
+            format!("TOML error at line {line}, column {column}: {what}")
+        }
+        None => format!("TOML error: {what}"),
+    }
 }
 
 /// Whether `line` is an event line of some format the pattern applies to.
@@ -82,12 +158,12 @@ fn is_line_of(line: &[u8], sources: &[SourceKind], formats: &[&'static format::F
 }
 
 /// Parses and validates one pack's text. `origin` names it in errors (a path, or
-/// `built-in:database.toml`). `seen` holds the ids of packs loaded before it. Samples are
+/// `built-in:database.toml`). `state` holds what packs loaded before it used. Samples are
 /// checked when `check_samples` (always for users' packs; the built-in ones by the tests).
 pub fn parse_pack(
     origin: &str,
     text: &str,
-    seen: &mut HashSet<String>,
+    state: &mut LoadState,
     check_samples: bool,
 ) -> Result<Vec<Pattern>, PackError> {
     let err = |pattern: Option<&str>, message: String| PackError {
@@ -95,8 +171,7 @@ pub fn parse_pack(
         pattern: pattern.map(str::to_string),
         message,
     };
-    let file: PackFile =
-        toml::from_str(text).map_err(|e| err(None, e.to_string().trim_end().to_string()))?;
+    let file: PackFile = toml::from_str(text).map_err(|e| err(None, toml_message(text, &e)))?;
     if file.pattern.len() > MAX_PATTERNS {
         return Err(err(
             None,
@@ -112,7 +187,7 @@ pub fn parse_pack(
                 "an id is dotted lower-case words (letters, digits, _ and -), like `postgres.too_many_clients`".into(),
             ));
         }
-        if !seen.insert(entry.id.clone()) {
+        if !state.seen.insert(entry.id.clone()) {
             return Err(err(
                 Some(id),
                 "duplicate id (already defined by an earlier pattern)".into(),
@@ -130,6 +205,10 @@ pub fn parse_pack(
                 )
             })?;
             formats.push(f);
+        }
+        // The built-in packs are ours and small: only others' packs need measuring.
+        if check_samples {
+            charge_regex(&entry.regex, state).map_err(|m| err(Some(id), m))?;
         }
         let regex = compile_regex(&entry.regex).map_err(|m| err(Some(id), m))?;
         if entry.samples.is_empty() {
@@ -194,7 +273,7 @@ samples = ['2024/11/14 14:02:11 [error] 2311#2311: *8841 connect() failed (111: 
 "#;
 
     fn load(text: &str) -> Result<Vec<Pattern>, PackError> {
-        parse_pack("test.toml", text, &mut HashSet::new(), true)
+        parse_pack("test.toml", text, &mut LoadState::new(), true)
     }
 
     #[test]

@@ -44,8 +44,26 @@ pub fn escape_for_terminal(bytes: &[u8], max_chars: usize) -> String {
 /// make a link.
 pub fn escape_for_markdown(bytes: &[u8], max_chars: usize) -> String {
     let text = escape_for_terminal(bytes, max_chars);
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        // GitHub's Markdown makes links of bare `http://…`, `www.…` and `a@b.c` too: an
+        // escaped `:`, `.` or `@` stops it.
+        let autolink = match c {
+            ':' => chars[i + 1..].starts_with(&['/', '/']),
+            '@' => true,
+            '.' => {
+                i >= 3
+                    && chars[i - 3..i].iter().all(|c| c.eq_ignore_ascii_case(&'w'))
+                    && (i == 3 || !chars[i - 4].is_alphanumeric())
+            }
+            _ => false,
+        };
+        if autolink {
+            out.push('\\');
+            out.push(c);
+            continue;
+        }
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -89,5 +107,18 @@ mod tests {
         assert!(!safe.contains("](http"), "{safe}");
         assert!(safe.contains(r"a\|b"), "{safe}");
         assert!(!safe.chars().any(|c| c.is_control()), "{safe}");
+        let links = escape_for_markdown(
+            b"see http://evil.example and WWW.evil.example or a@b.example",
+            500,
+        );
+        assert_eq!(
+            links,
+            r"see http\://evil.example and WWW\.evil.example or a\@b.example"
+        );
+        // Ordinary dots and colons stay as they are.
+        assert_eq!(
+            escape_for_markdown(b"14:02:11 v1.2 awww.x", 100),
+            "14:02:11 v1.2 awww.x"
+        );
     }
 }

@@ -1,0 +1,9 @@
+//! Fuzz target: see `ingest_lines` in `tests/fuzz_harness/mod.rs`, shared with the test suite so
+//! that crash inputs kept in `tests/fuzz-regressions/ingest_lines/` run again under `cargo test`.
+
+#![no_main]
+
+#[path = "../../tests/fuzz_harness/mod.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::ingest_lines(data));
