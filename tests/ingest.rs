@@ -218,6 +218,18 @@ fn zones_apply_by_glob_and_are_reported() {
     assert_eq!(get("stated.log").assumed_tz, None);
 }
 
+/// Sets a file's modification time to midnight UTC of a date.
+fn set_modified(path: &std::path::Path, year: i64, month: u32, day: u32) {
+    let t = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs((days_from_civil(year, month, day) * 86_400) as u64);
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
 /// A yearless format: the generic fallback reads BSD syslog timestamps without a year.
 #[test]
 fn yearless_lines_cross_new_year_counting_back_from_mtime() {
@@ -226,14 +238,7 @@ fn yearless_lines_cross_new_year_counting_back_from_mtime() {
     let text =
         "Dec 31 23:59:58 web1 app: last of the year\nJan  1 00:00:03 web1 app: first of the next\n";
     fs::write(&path, text).unwrap();
-    let mtime = std::time::UNIX_EPOCH
-        + std::time::Duration::from_secs((days_from_civil(2025, 1, 2) * 86_400) as u64);
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    set_modified(&path, 2025, 1, 2);
     let o = IngestOptions {
         formats: FormatRules::new(vec![FormatRule::parse("generic").unwrap()]),
         ..opts()
@@ -264,14 +269,7 @@ fn yearless_files_take_their_year_from_the_dated_files_beside_them() {
     )
     .unwrap();
     // Copied off the machine in March 2026.
-    let copied = std::time::UNIX_EPOCH
-        + std::time::Duration::from_secs((days_from_civil(2026, 3, 2) * 86_400) as u64);
-    fs::File::options()
-        .write(true)
-        .open(&syslog)
-        .unwrap()
-        .set_modified(copied)
-        .unwrap();
+    set_modified(&syslog, 2026, 3, 2);
     let alone = run(&[&syslog], &opts());
     assert_eq!(
         alone[0].summary.first_ts.as_deref(),

@@ -22,22 +22,30 @@ fn seconds(rfc3339: &str) -> f64 {
     conv.civil_to_utc(&civil).unwrap().0 as f64 / 1e6
 }
 
-/// Problems with the report of the bundle in `dir`, compared with its truth.json.
-fn compare(dir: &Path) -> Vec<String> {
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+fn truth_of(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
+}
+
+/// The incidents pmtrace finds in the logs under `dir`, with the default packs and settings.
+fn incidents_of(dir: &Path) -> Vec<pmtrace::incident::Incident> {
     let files = discover(&[dir.to_string_lossy().into_owned()]).0;
     let config = Arc::new(TimelineConfig::new(
         pmtrace::pattern::load(&[], false).unwrap(),
     ));
-    let found = analyse(
+    analyse(
         &files,
         &IngestOptions::default(),
         config,
         &WindowConfig::default(),
     )
     .incidents
-    .incidents;
+    .incidents
+}
+
+/// Problems with the report of the bundle in `dir`, compared with its truth.json.
+fn compare(dir: &Path) -> Vec<String> {
+    let truth = truth_of(dir);
+    let found = incidents_of(dir);
     let expected = truth["incidents"].as_array().unwrap();
     let name = dir.display();
     let mut problems = Vec::new();
@@ -144,25 +152,13 @@ fn is_request_format(name: &str) -> bool {
 /// first failing requests: a latency incident logs slow queries before it logs errors), and,
 /// for the outages whose cause the database and application logs show, the same category.
 fn compare_without_requests(dir: &Path) -> Vec<String> {
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let truth = truth_of(dir);
     for f in truth["files"].as_array().unwrap() {
         if is_request_format(f["format"].as_str().unwrap()) {
             std::fs::remove_file(dir.join(f["path"].as_str().unwrap())).unwrap();
         }
     }
-    let files = discover(&[dir.to_string_lossy().into_owned()]).0;
-    let config = Arc::new(TimelineConfig::new(
-        pmtrace::pattern::load(&[], false).unwrap(),
-    ));
-    let found = analyse(
-        &files,
-        &IngestOptions::default(),
-        config,
-        &WindowConfig::default(),
-    )
-    .incidents
-    .incidents;
+    let found = incidents_of(dir);
     let expected = truth["incidents"].as_array().unwrap();
     let name = format!("{} without request logs", dir.display());
     if found.len() != expected.len() {
