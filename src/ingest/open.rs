@@ -189,9 +189,13 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
                 zone,
             })
         }
-        InputPath::Stdin => stream(Box::new(io::stdin())),
+        InputPath::Stdin => {
+            crate::input::fifo::grow_pipe(std::os::fd::AsRawFd::as_raw_fd(&io::stdin()));
+            stream(Box::new(io::stdin()))
+        }
         InputPath::Stream(path) => {
             let (taken, file) = crate::input::fifo::open(path, opts.fifo_wait)?;
+            crate::input::fifo::grow_pipe(std::os::fd::AsRawFd::as_raw_fd(&file));
             stream(Box::new(io::Cursor::new(taken).chain(file)))
         }
     }
