@@ -221,10 +221,23 @@ pub fn load(extra: &[PathBuf], no_defaults: bool) -> Result<PatternSet, PackErro
         }
     }
     if !no_defaults {
-        for (name, text) in defaults::PACKS {
-            let origin = format!("built-in:{name}");
-            // The built-in samples are checked by the test suite, not on every run.
-            patterns.extend(pack::parse_pack(&origin, text, &mut state, false)?);
+        // Compiling 300 regexes is most of a small run's time: the built-in packs compile in
+        // parallel, each on its own, and then claim their ids in order, so a user's pack that
+        // reuses a built-in id is still named. Their samples are checked by the test suite,
+        // not on every run.
+        use rayon::prelude::*;
+        let built: Vec<(String, Result<Vec<Pattern>, PackError>)> = defaults::PACKS
+            .par_iter()
+            .map(|(name, text)| {
+                let origin = format!("built-in:{name}");
+                let parsed = pack::parse_pack(&origin, text, &mut pack::LoadState::new(), false);
+                (origin, parsed)
+            })
+            .collect();
+        for (origin, parsed) in built {
+            let parsed = parsed?;
+            state.claim(&origin, &parsed)?;
+            patterns.extend(parsed);
         }
     }
     Ok(PatternSet::new(patterns))
@@ -282,6 +295,36 @@ pub fn check_text(origin: &str, text: &str) -> Result<Vec<Pattern>, PackError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_users_pack_reusing_a_built_in_id_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mine.toml");
+        std::fs::write(
+            &path,
+            r#"[[pattern]]
+id = "postgres.too_many_clients"
+title = "Mine"
+category = "database"
+severity = "error"
+signal = "error"
+regex = 'too many clients'
+samples = ['2024-11-14 14:02:11.123 UTC [4242] FATAL:  sorry, too many clients already']
+"#,
+        )
+        .unwrap();
+        let e = load(&[path], false).unwrap_err();
+        assert_eq!(e.pattern.as_deref(), Some("postgres.too_many_clients"));
+        assert!(e.file.starts_with("built-in:"), "{e}");
+        assert!(e.message.contains("duplicate id"), "{e}");
+        // The built-in packs alone load, in parallel, every id once.
+        let set = load(&[], false).unwrap();
+        let mut ids: Vec<&str> = set.patterns().iter().map(|p| p.id.as_str()).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
 
     #[test]
     fn built_in_packs_load_with_every_sample_checked() {

@@ -32,6 +32,22 @@ impl LoadState {
     pub fn new() -> LoadState {
         LoadState::default()
     }
+
+    /// Claims the ids of `patterns`, loaded from `origin` apart from this state (the built-in
+    /// packs are compiled in parallel, each with a state of its own): the first id already
+    /// taken is the same error `parse_pack` gives.
+    pub fn claim(&mut self, origin: &str, patterns: &[Pattern]) -> Result<(), PackError> {
+        for p in patterns {
+            if !self.seen.insert(p.id.clone()) {
+                return Err(PackError {
+                    file: origin.to_string(),
+                    pattern: Some(p.id.clone()),
+                    message: "duplicate id (already defined by an earlier pattern)".into(),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The memory the automaton of `text` needs, checked against the room left in the run's
