@@ -217,9 +217,18 @@ impl<B: BucketValue> Series<B> {
     /// The bucket `time` falls in, created empty if need be; the series is coarsened first
     /// when it is full.
     fn bucket_at(&mut self, time: Timestamp) -> &mut B {
-        if self.buckets.len() >= MAX_BUCKETS
-            && !self.buckets.contains_key(&time.0.div_euclid(self.width))
-        {
+        let index = time.0.div_euclid(self.width);
+        // Logs run forward: the bucket is nearly always the newest one, reached down the
+        // tree's right edge without comparing keys in every node on the way.
+        let newest = self.buckets.last_key_value().map(|(k, _)| *k);
+        if newest == Some(index) {
+            return self
+                .buckets
+                .last_entry()
+                .expect("the newest bucket exists")
+                .into_mut();
+        }
+        if self.buckets.len() >= MAX_BUCKETS && !self.buckets.contains_key(&index) {
             let w = self.width * 2;
             self.coarsen_to(w);
         }
