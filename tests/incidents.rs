@@ -2,15 +2,12 @@
 //! outage caused by the database, a latency-only incident, an outage in which most requests
 //! never arrived, and a healthy day with a short blip that must not count.
 
-use pmtrace::aggregate::TimelineConfig;
-use pmtrace::analysis::{Analysis, analyse};
-use pmtrace::incident::window::WindowConfig;
-use pmtrace::ingest::IngestOptions;
-use pmtrace::input::discover;
+mod common;
+
+use common::analyse_dir;
 use pmtrace::time::Timestamp;
 use std::fs;
 use std::path::Path;
-use std::sync::Arc;
 
 /// A small deterministic generator (SplitMix64), so the bundles are the same every run.
 struct Rng(u64);
@@ -85,19 +82,6 @@ fn write_access_arriving(
     }
     fs::write(dir.join("access.log"), text).unwrap();
     failed
-}
-
-fn analyse_dir(dir: &Path) -> Analysis {
-    let files = discover(&[dir.to_string_lossy().into_owned()]).0;
-    let config = Arc::new(TimelineConfig::new(
-        pmtrace::pattern::load(&[], false).unwrap(),
-    ));
-    analyse(
-        &files,
-        &IngestOptions::default(),
-        config,
-        &WindowConfig::default(),
-    )
 }
 
 fn within(actual: &str, expected_secs: i64, tolerance_secs: i64) -> bool {

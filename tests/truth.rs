@@ -6,15 +6,11 @@
 //! application logs). And the same bundles with their request logs deleted, whose incidents
 //! must then come from the error events.
 
-use pmtrace::aggregate::TimelineConfig;
-use pmtrace::analysis::analyse;
-use pmtrace::incident::window::WindowConfig;
-use pmtrace::ingest::IngestOptions;
-use pmtrace::input::discover;
+mod common;
+
 use pmtrace::sample::{Scenario, write_bundle};
 use serde_json::Value;
 use std::path::Path;
-use std::sync::Arc;
 
 fn seconds(rfc3339: &str) -> f64 {
     let (civil, _) = pmtrace::time::parse::iso8601(rfc3339.as_bytes()).unwrap();
@@ -28,18 +24,7 @@ fn truth_of(dir: &Path) -> Value {
 
 /// The incidents pmtrace finds in the logs under `dir`, with the default packs and settings.
 fn incidents_of(dir: &Path) -> Vec<pmtrace::incident::Incident> {
-    let files = discover(&[dir.to_string_lossy().into_owned()]).0;
-    let config = Arc::new(TimelineConfig::new(
-        pmtrace::pattern::load(&[], false).unwrap(),
-    ));
-    analyse(
-        &files,
-        &IngestOptions::default(),
-        config,
-        &WindowConfig::default(),
-    )
-    .incidents
-    .incidents
+    common::analyse_dir(dir).incidents.incidents
 }
 
 /// Problems with the report of the bundle in `dir`, compared with its truth.json.

@@ -93,3 +93,18 @@ pub fn assert_accounted(r: &FileResult<Recorder>) {
         s.path
     );
 }
+
+/// The whole analysis of everything under `dir`, with the built-in packs and default settings:
+/// what `pmtrace --format json DIR` reports.
+pub fn analyse_dir(dir: &Path) -> pmtrace::analysis::Analysis {
+    let files = discover(&[dir.to_string_lossy().into_owned()]).0;
+    let config = std::sync::Arc::new(pmtrace::aggregate::TimelineConfig::new(
+        pmtrace::pattern::load(&[], false).unwrap(),
+    ));
+    pmtrace::analysis::analyse(
+        &files,
+        &IngestOptions::default(),
+        config,
+        &pmtrace::incident::window::WindowConfig::default(),
+    )
+}
