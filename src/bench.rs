@@ -20,7 +20,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -128,9 +127,7 @@ fn count_lines(reader: impl io::Read) -> ReadTotals {
 fn read_file(path: &std::path::Path, chunk_size: u64) -> io::Result<ReadTotals> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
-    let mut magic = [0u8; 4];
-    let n = file.read_at(&mut magic, 0)?;
-    let compression = Compression::sniff(&magic[..n]);
+    let compression = Compression::of_file(&file)?;
     if compression != Compression::None {
         return Ok(count_lines(
             compression.decoder(RangeReader::new(&file, 0..len))?,

@@ -18,6 +18,19 @@ fn seconds(rfc3339: &str) -> f64 {
     conv.civil_to_utc(&civil).unwrap().0 as f64 / 1e6
 }
 
+/// A problem when the incident's start or end is more than `tolerance` seconds off the truth's.
+fn window_problem(
+    name: &dyn std::fmt::Display,
+    i: &pmtrace::incident::Incident,
+    t: &Value,
+    tolerance: f64,
+) -> Option<String> {
+    let ds = seconds(&i.start) - seconds(t["start"].as_str().unwrap());
+    let de = seconds(&i.end) - seconds(t["end"].as_str().unwrap());
+    (ds.abs() > tolerance || de.abs() > tolerance)
+        .then(|| format!("{name}: window off by {ds:+.0} s / {de:+.0} s"))
+}
+
 fn truth_of(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
 }
@@ -43,11 +56,7 @@ fn compare(dir: &Path) -> Vec<String> {
         return problems;
     }
     for (i, t) in found.iter().zip(expected) {
-        let ds = seconds(&i.start) - seconds(t["start"].as_str().unwrap());
-        let de = seconds(&i.end) - seconds(t["end"].as_str().unwrap());
-        if ds.abs() > 120.0 || de.abs() > 120.0 {
-            problems.push(format!("{name}: window off by {ds:+.0} s / {de:+.0} s"));
-        }
+        problems.extend(window_problem(&name, i, t, 120.0));
         let Some(impact) = &i.impact else {
             problems.push(format!("{name}: no impact measured"));
             continue;
@@ -155,11 +164,7 @@ fn compare_without_requests(dir: &Path) -> Vec<String> {
     }
     let mut problems = Vec::new();
     for (i, t) in found.iter().zip(expected) {
-        let ds = seconds(&i.start) - seconds(t["start"].as_str().unwrap());
-        let de = seconds(&i.end) - seconds(t["end"].as_str().unwrap());
-        if ds.abs() > 600.0 || de.abs() > 600.0 {
-            problems.push(format!("{name}: window off by {ds:+.0} s / {de:+.0} s"));
-        }
+        problems.extend(window_problem(&name, i, t, 600.0));
         if i.detected_from != "error_events" || i.impact.is_some() {
             problems.push(format!(
                 "{name}: detected from {} with impact {:?}",

@@ -41,19 +41,6 @@ impl EventBaseline {
     }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    }
-}
-
 fn baseline(counts: &[u64], exclude: &[bool]) -> EventBaseline {
     let mut quiet: Vec<f64> = counts
         .iter()
@@ -61,9 +48,9 @@ fn baseline(counts: &[u64], exclude: &[bool]) -> EventBaseline {
         .filter(|(_, x)| !**x)
         .map(|(c, _)| *c as f64)
         .collect();
-    let m = median(&mut quiet);
+    let m = window::median(&mut quiet).unwrap_or(0.0);
     let mut deviations: Vec<f64> = quiet.iter().map(|c| (c - m).abs()).collect();
-    let mad = median(&mut deviations);
+    let mad = window::median(&mut deviations).unwrap_or(0.0);
     let ordinary: Vec<f64> = quiet
         .iter()
         .copied()

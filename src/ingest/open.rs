@@ -10,7 +10,6 @@ use crate::time::year::YearAnchor;
 use crate::time::{LineTime, Timestamp, Zone, ZoneConverter};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// Where the bytes of an opened input come from.
@@ -169,9 +168,7 @@ pub fn open(input: &InputFile, opts: &IngestOptions) -> io::Result<Opened> {
         InputPath::File(path) => {
             let file = File::open(path)?;
             let len = file.metadata()?.len();
-            let mut magic = [0u8; 4];
-            let n = file.read_at(&mut magic, 0)?;
-            let compression = Compression::sniff(&magic[..n]);
+            let compression = Compression::of_file(&file)?;
             let sample = file_sample(&file, len, compression)?;
             let detection = choose_format(input, opts, &sample);
             let mtime = modified(&file).unwrap_or(opts.now);

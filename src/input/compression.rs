@@ -24,6 +24,15 @@ impl Compression {
         }
     }
 
+    /// The compression of an open file, from its first bytes (read by position, so the file's
+    /// cursor does not move).
+    pub fn of_file(file: &std::fs::File) -> io::Result<Compression> {
+        use std::os::unix::fs::FileExt;
+        let mut magic = [0u8; 4];
+        let n = file.read_at(&mut magic, 0)?;
+        Ok(Compression::sniff(&magic[..n]))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Compression::None => "none",
