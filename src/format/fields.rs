@@ -2,16 +2,33 @@
 //! fields, numbers. Nothing here allocates; every step returns `None` instead of panicking when
 //! the line ends early or the bytes are not what was expected.
 
-/// The position of the first `needle` in `hay`. Fields are short: a plain loop over the first
-/// bytes finds most of them sooner than memchr's vector setup would, which is left for the rest.
+/// The position of the first `needle` in `hay`. Fields are short: eight bytes at a time in a
+/// machine word over the first bytes finds most of them sooner than memchr's vector setup
+/// would, which is left for the rest.
 #[inline]
 pub fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    const SHORT: usize = 24;
-    let head = hay.len().min(SHORT);
-    if let Some(i) = hay[..head].iter().position(|&b| b == needle) {
-        return Some(i);
+    const SHORT: usize = 32;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let spread = ONES * needle as u64;
+    let mut i = 0;
+    while i < SHORT
+        && let Some(word) = hay.get(i..i + 8)
+    {
+        // A zero byte of `w` is a byte equal to the needle. The lowest high bit set in `found`
+        // is the first such byte (a borrow can only set bits above a true zero byte).
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ spread;
+        let found = w.wrapping_sub(ONES) & !w & HIGHS;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
     }
-    memchr::memchr(needle, &hay[head..]).map(|i| i + head)
+    if i < SHORT {
+        // Fewer than eight bytes left.
+        return hay[i..].iter().position(|&b| b == needle).map(|p| p + i);
+    }
+    memchr::memchr(needle, &hay[i..]).map(|p| p + i)
 }
 
 /// Reads fields left to right from one line.
@@ -214,16 +231,14 @@ pub fn parse_decimal(b: &[u8]) -> Option<f64> {
 
 /// Splits an HTTP request line `METHOD PATH PROTOCOL` into method and path.
 pub fn split_request_line(req: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
-    let mut parts = req.splitn(3, |&c| c == b' ');
-    let method = parts
-        .next()
-        .filter(|m| !m.is_empty() && m.iter().all(|c| c.is_ascii_uppercase()));
-    let path = if method.is_some() {
-        parts.next().filter(|p| !p.is_empty())
-    } else {
-        None
-    };
-    (method, path)
+    let method_end = find_byte(b' ', req).unwrap_or(req.len());
+    let method = &req[..method_end];
+    if method.is_empty() || !method.iter().all(u8::is_ascii_uppercase) {
+        return (None, None);
+    }
+    let rest = req.get(method_end + 1..).unwrap_or(&[]);
+    let path = &rest[..find_byte(b' ', rest).unwrap_or(rest.len())];
+    (Some(method), (!path.is_empty()).then_some(path))
 }
 
 #[cfg(test)]
@@ -263,6 +278,26 @@ mod tests {
     }
 
     #[test]
+    fn find_byte_agrees_with_a_plain_search() {
+        let hay: Vec<u8> = (0..80u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..hay.len() {
+            for at in 0..len {
+                let mut h = hay[..len].to_vec();
+                h[at] = b' ';
+                if at + 3 < len {
+                    h[at + 3] = b' ';
+                }
+                assert_eq!(find_byte(b' ', &h), Some(at), "len {len} at {at}");
+            }
+            assert_eq!(find_byte(b' ', &hay[..len]), None);
+        }
+        // Bytes just above and below the needle are not it (no borrow false positives first).
+        assert_eq!(find_byte(b'!', b"\x20\x21"), Some(1));
+        assert_eq!(find_byte(0, &[1, 0x80, 0xff, 0, 0, 1, 1, 1, 1]), Some(3));
+        assert_eq!(find_byte(0x80, &[0x7f, 0x81, 0, 0x80]), Some(3));
+    }
+
+    #[test]
     fn numbers() {
         assert_eq!(parse_decimal(b"0.123"), Some(0.123));
         assert_eq!(parse_decimal(b"12"), Some(12.0));
@@ -278,5 +313,11 @@ mod tests {
             (Some(&b"GET"[..]), Some(&b"/x"[..]))
         );
         assert_eq!(split_request_line(b"\\x16\\x03"), (None, None));
+        assert_eq!(split_request_line(b"GET"), (Some(&b"GET"[..]), None));
+        assert_eq!(split_request_line(b"GET  /x"), (Some(&b"GET"[..]), None));
+        assert_eq!(
+            split_request_line(b"GET /x"),
+            (Some(&b"GET"[..]), Some(&b"/x"[..]))
+        );
     }
 }

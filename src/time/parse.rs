@@ -14,17 +14,29 @@ fn digit(b: &[u8], i: usize) -> Option<u32> {
     }
 }
 
+/// `N` decimal digits at `i`, read with one bounds check and one validity test for them all:
+/// timestamps are on every line, so this is among the hottest code there is.
+#[inline]
+fn digits<const N: usize>(b: &[u8], i: usize) -> Option<u32> {
+    let s: &[u8; N] = b.get(i..i + N)?.try_into().ok()?;
+    let mut n = 0u32;
+    let mut bad = false;
+    for &c in s {
+        let d = c.wrapping_sub(b'0');
+        bad |= d > 9;
+        n = n * 10 + d as u32;
+    }
+    (!bad).then_some(n)
+}
+
 #[inline]
 fn digits2(b: &[u8], i: usize) -> Option<u8> {
-    Some((digit(b, i)? * 10 + digit(b, i + 1)?) as u8)
+    digits::<2>(b, i).map(|n| n as u8)
 }
 
 #[inline]
 fn digits4(b: &[u8], i: usize) -> Option<i32> {
-    Some(
-        (digit(b, i)? * 1000 + digit(b, i + 1)? * 100 + digit(b, i + 2)? * 10 + digit(b, i + 3)?)
-            as i32,
-    )
+    digits::<4>(b, i).map(|n| n as i32)
 }
 
 #[inline]
@@ -32,78 +44,107 @@ fn byte_is(b: &[u8], i: usize, want: u8) -> bool {
     b.get(i) == Some(&want)
 }
 
+/// Three letters as one number, any case (`Jan`, `JAN` and `jan` are the same): a month or
+/// weekday name is then one integer comparison rather than three.
+#[inline]
+fn name_key(b: &[u8]) -> Option<u32> {
+    let s: &[u8; 3] = b.get(..3)?.try_into().ok()?;
+    // Setting 0x20 lowercases letters, and only letters end up as `a`–`z` (it takes `@[\\]^_`
+    // to other punctuation), so a match with a lowercase name means the bytes were letters.
+    Some(u32::from_be_bytes([
+        0,
+        s[0] | 0x20,
+        s[1] | 0x20,
+        s[2] | 0x20,
+    ]))
+}
+
+const fn key(name: &[u8; 3]) -> u32 {
+    u32::from_be_bytes([0, name[0], name[1], name[2]])
+}
+
+const MONTH_KEYS: [u32; 12] = [
+    key(b"jan"),
+    key(b"feb"),
+    key(b"mar"),
+    key(b"apr"),
+    key(b"may"),
+    key(b"jun"),
+    key(b"jul"),
+    key(b"aug"),
+    key(b"sep"),
+    key(b"oct"),
+    key(b"nov"),
+    key(b"dec"),
+];
+
 /// A month name's first three letters, any case: `Jan` → 1.
+#[inline]
 pub fn month_from_name(b: &[u8]) -> Option<u8> {
-    if b.len() < 3 {
-        return None;
-    }
-    let key = [
-        b[0].to_ascii_lowercase(),
-        b[1].to_ascii_lowercase(),
-        b[2].to_ascii_lowercase(),
-    ];
-    Some(match &key {
-        b"jan" => 1,
-        b"feb" => 2,
-        b"mar" => 3,
-        b"apr" => 4,
-        b"may" => 5,
-        b"jun" => 6,
-        b"jul" => 7,
-        b"aug" => 8,
-        b"sep" => 9,
-        b"oct" => 10,
-        b"nov" => 11,
-        b"dec" => 12,
-        _ => return None,
-    })
+    let k = name_key(b)?;
+    MONTH_KEYS.iter().position(|m| *m == k).map(|i| i as u8 + 1)
 }
 
 fn is_weekday_name(b: &[u8]) -> bool {
-    if b.len() < 3 {
-        return false;
-    }
-    let key = [
-        b[0].to_ascii_lowercase(),
-        b[1].to_ascii_lowercase(),
-        b[2].to_ascii_lowercase(),
+    const WEEKDAYS: [u32; 7] = [
+        key(b"mon"),
+        key(b"tue"),
+        key(b"wed"),
+        key(b"thu"),
+        key(b"fri"),
+        key(b"sat"),
+        key(b"sun"),
     ];
-    matches!(
-        &key,
-        b"mon" | b"tue" | b"wed" | b"thu" | b"fri" | b"sat" | b"sun"
-    )
+    name_key(b).is_some_and(|k| WEEKDAYS.contains(&k))
 }
 
 /// `HH:MM:SS` at `i`.
 #[inline]
 fn hms(b: &[u8], i: usize) -> Option<(u8, u8, u8)> {
-    if !byte_is(b, i + 2, b':') || !byte_is(b, i + 5, b':') {
+    let s: &[u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    if s[2] != b':' || s[5] != b':' {
         return None;
     }
-    Some((digits2(b, i)?, digits2(b, i + 3)?, digits2(b, i + 6)?))
+    Some((digits2(s, 0)?, digits2(s, 3)?, digits2(s, 6)?))
 }
 
-/// A fraction of a second after `.` or `,` at `i` (1–9 digits): (nanoseconds, bytes used).
+/// 10⁹⁻ⁿ: what a fraction of `n` digits is multiplied by to give nanoseconds.
+const NANO_SCALE: [u32; 10] = [
+    1_000_000_000,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
+
+/// A fraction of a second after `.` or `,` at `i` (1–9 digits; more are read and ignored):
+/// (nanoseconds, bytes used).
 #[inline]
 fn fraction(b: &[u8], i: usize) -> (u32, usize) {
-    if !matches!(b.get(i), Some(b'.') | Some(b',')) {
+    let Some((&(b'.' | b','), rest)) = b.get(i..).and_then(<[u8]>::split_first) else {
         return (0, 0);
-    }
+    };
     let mut nanos = 0u32;
     let mut n = 0usize;
-    while let Some(d) = digit(b, i + 1 + n) {
+    for &c in rest {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
         if n < 9 {
-            nanos = nanos * 10 + d;
+            nanos = nanos * 10 + d as u32;
         }
         n += 1;
     }
     if n == 0 {
         return (0, 0);
     }
-    for _ in n..9 {
-        nanos *= 10;
-    }
-    (nanos, 1 + n)
+    (nanos * NANO_SCALE[n.min(9)], 1 + n)
 }
 
 /// A numeric offset at `i`: `Z`, `±HH:MM`, `±HHMM`, `±HH`. (seconds east, bytes used).
@@ -456,6 +497,50 @@ mod tests {
         );
         assert!(iso8601(b"2024-03-01").is_none());
         assert!(iso8601(b"2024/03/01 10:00:00").is_none());
+    }
+
+    #[test]
+    fn names_match_in_any_case_and_nothing_else_does() {
+        let plain = |b: &[u8]| {
+            let lower = b[..3].to_ascii_lowercase();
+            let names = [
+                "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+            ];
+            names
+                .iter()
+                .position(|n| n.as_bytes() == lower)
+                .map(|i| i as u8 + 1)
+        };
+        for name in [
+            "Jan", "FEB", "mAr", "Apr", "may", "Jun", "Jul", "Aug", "Sep", "Oct",
+        ] {
+            for at in 0..3 {
+                for byte in 0..=255u8 {
+                    let mut b = name.as_bytes().to_vec();
+                    b[at] = byte;
+                    assert_eq!(month_from_name(&b), plain(&b), "{b:?}");
+                }
+            }
+        }
+        assert_eq!(month_from_name(b"Nov"), Some(11));
+        assert_eq!(month_from_name(b"De"), None);
+        assert!(is_weekday_name(b"THU") && is_weekday_name(b"sun"));
+        assert!(!is_weekday_name(b"Sur") && !is_weekday_name(b"Mo"));
+    }
+
+    #[test]
+    fn fractions_of_any_length() {
+        assert_eq!(fraction(b".5", 0), (500_000_000, 2));
+        assert_eq!(fraction(b",123456 x", 0), (123_456_000, 7));
+        assert_eq!(fraction(b".123456789", 0), (123_456_789, 10));
+        // Digits past nanoseconds are read and dropped.
+        assert_eq!(fraction(b".1234567891234", 0), (123_456_789, 14));
+        assert_eq!(fraction(b". ", 0), (0, 0));
+        assert_eq!(fraction(b"x.1", 0), (0, 0));
+        assert_eq!(fraction(b"12.1", 5), (0, 0));
+        assert_eq!(digits::<4>(b"2024", 0), Some(2024));
+        assert_eq!(digits::<4>(b"20/4", 0), None);
+        assert_eq!(digits::<2>(b"1", 0), None);
     }
 
     #[test]
