@@ -213,9 +213,9 @@ impl TimelinePartial {
             .patterns
             .find(line, file.source, format, &mut self.scratch)?;
         let config = Arc::clone(&self.config);
-        let captures = config.patterns.captures(p, line);
+        let fields = config.patterns.found_fields(p, line, &self.scratch);
         let with_fields = Occurrence {
-            fields: &captures,
+            fields: fields.as_slice(),
             ..*o
         };
         let key = EntryKey {

@@ -1,6 +1,6 @@
 //! Required literals: for a regex, a small set of byte strings at least one of which occurs
 //! (ignoring ASCII case) in every text the regex matches. A line that contains none of them
-//! cannot match, so the matcher runs one aho-corasick pass over a line and then only the
+//! cannot match, so the matcher runs one literal scan over a line and then only the
 //! regexes whose literals it found.
 //!
 //! Found from the regex's syntax tree: a concatenation needs each of its parts, so its best part

@@ -1,20 +1,22 @@
 //! Matching a line against every pattern in one pass.
 //!
-//! One aho-corasick automaton holds the required literals of all patterns (matched ignoring
-//! ASCII case). Scanning a line with it yields the patterns that can match at all; only their
+//! One [`LiteralScan`] holds the required literals of all patterns (matched ignoring ASCII
+//! case). Scanning a line with it yields the patterns that can match at all; only their
 //! regexes run, in priority order (the order the packs were loaded in), and the first that
 //! applies to the line's source and format and matches wins. Patterns without a usable literal
-//! run on every line they apply to.
+//! run on every line they apply to. A pattern with named captures is matched by reading its
+//! captures at once, into locations kept in the scratch, so a matched line's regex runs once.
 
 use super::Pattern;
+use super::prefilter::LiteralScan;
 use crate::format::SourceKind;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::bytes::CaptureLocations;
 
 /// Compiled patterns, ready to match.
 #[derive(Clone, Debug)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
-    prefilter: Option<AhoCorasick>,
+    prefilter: Option<LiteralScan>,
     /// For each literal of the automaton, the patterns that require it.
     owners: Vec<Vec<u32>>,
     /// Patterns without a literal: always candidates.
@@ -28,6 +30,23 @@ pub struct MatchScratch {
     stamp: Vec<u32>,
     epoch: u32,
     candidates: Vec<u32>,
+    /// Per pattern with captures, where the last match put them.
+    locations: Vec<Option<CaptureLocations>>,
+}
+
+/// At most this many named captures of one match are handed on without allocating.
+pub const MAX_FIELDS: usize = 8;
+
+/// The named captures of one match, as (name, value) pairs, held on the stack.
+pub struct Fields<'s, 'l> {
+    pairs: [(&'s str, &'l [u8]); MAX_FIELDS],
+    len: usize,
+}
+
+impl<'s, 'l> Fields<'s, 'l> {
+    pub fn as_slice(&self) -> &[(&'s str, &'l [u8])] {
+        &self.pairs[..self.len]
+    }
 }
 
 impl PatternSet {
@@ -50,16 +69,7 @@ impl PatternSet {
                 }
             }
         }
-        let prefilter = (!literals.is_empty()).then(|| {
-            // A full DFA: one table lookup per byte of every line, which matters because every
-            // line of every log is scanned (the default NFA was ~4 ns/byte with 460 literals).
-            AhoCorasickBuilder::new()
-                .kind(Some(AhoCorasickKind::DFA))
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&literals)
-                .expect("literals are plain bytes")
-        });
+        let prefilter = (!literals.is_empty()).then(|| LiteralScan::new(&literals));
         PatternSet {
             patterns,
             prefilter,
@@ -103,25 +113,77 @@ impl PatternSet {
             scratch.epoch = 1;
         }
         scratch.candidates.clear();
-        if let Some(ac) = &self.prefilter {
-            for m in ac.find_overlapping_iter(line) {
-                for &p in &self.owners[m.pattern().as_usize()] {
-                    if scratch.stamp[p as usize] != scratch.epoch {
-                        scratch.stamp[p as usize] = scratch.epoch;
-                        scratch.candidates.push(p);
+        if let Some(scan) = &self.prefilter {
+            let MatchScratch {
+                stamp,
+                epoch,
+                candidates,
+                ..
+            } = scratch;
+            scan.for_each(line, |lit| {
+                for &p in &self.owners[lit as usize] {
+                    if stamp[p as usize] != *epoch {
+                        stamp[p as usize] = *epoch;
+                        candidates.push(p);
                     }
                 }
-            }
+            });
         }
         if scratch.candidates.is_empty() && self.unfiltered.is_empty() {
             return None;
         }
         scratch.candidates.extend_from_slice(&self.unfiltered);
         scratch.candidates.sort_unstable();
-        scratch.candidates.iter().map(|&p| p as usize).find(|&p| {
+        if scratch.locations.len() != self.patterns.len() {
+            scratch.locations = vec![None; self.patterns.len()];
+        }
+        let MatchScratch {
+            candidates,
+            locations,
+            ..
+        } = scratch;
+        candidates.iter().map(|&p| p as usize).find(|&p| {
             let pattern = &self.patterns[p];
-            pattern.applies_to(source, format) && pattern.regex.is_match(line)
+            if !pattern.applies_to(source, format) {
+                return false;
+            }
+            if !pattern.has_captures {
+                return pattern.regex.is_match(line);
+            }
+            let locs = locations[p].get_or_insert_with(|| pattern.regex.capture_locations());
+            pattern.regex.captures_read(locs, line).is_some()
         })
+    }
+
+    /// The named captures of pattern `index`, which [`PatternSet::find`] just matched in
+    /// `line` with this scratch.
+    pub fn found_fields<'s, 'l>(
+        &'s self,
+        index: usize,
+        line: &'l [u8],
+        scratch: &MatchScratch,
+    ) -> Fields<'s, 'l> {
+        let mut fields = Fields {
+            pairs: [("", &[]); MAX_FIELDS],
+            len: 0,
+        };
+        let pattern = &self.patterns[index];
+        let Some(Some(locs)) = scratch
+            .locations
+            .get(index)
+            .filter(|_| pattern.has_captures)
+        else {
+            return fields;
+        };
+        for (group, name) in pattern.regex.capture_names().enumerate() {
+            if let (Some(name), Some((start, end))) = (name, locs.get(group))
+                && fields.len < MAX_FIELDS
+            {
+                fields.pairs[fields.len] = (name, &line[start..end]);
+                fields.len += 1;
+            }
+        }
+        fields
     }
 
     /// The named captures of pattern `index` in `line`, as (name, value) pairs.
@@ -216,5 +278,11 @@ mod tests {
         )]);
         let line = b"Server app/web2 is DOWN, reason: Layer4 timeout";
         assert_eq!(set.captures(0, line), vec![("server", &b"app/web2"[..])]);
+        let mut s = MatchScratch::default();
+        assert_eq!(set.find(line, None, None, &mut s), Some(0));
+        assert_eq!(
+            set.found_fields(0, line, &s).as_slice(),
+            &[("server", &b"app/web2"[..])]
+        );
     }
 }

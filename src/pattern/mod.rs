@@ -4,15 +4,16 @@
 //! and sample lines that must match. The default packs in `patterns/` are embedded in the
 //! binary; `--patterns PATH` adds more, ahead of them, so a user's pattern wins a tie.
 //!
-//! [`PatternSet`] matches a line against all patterns in one pass: an aho-corasick scan for
+//! [`PatternSet`] matches a line against all patterns in one pass: one literal scan for
 //! the patterns' required literals picks the few regexes that can match at all.
 
 mod defaults;
 mod literals;
 mod matcher;
 mod pack;
+mod prefilter;
 
-pub use matcher::{MatchScratch, PatternSet};
+pub use matcher::{Fields, MAX_FIELDS, MatchScratch, PatternSet};
 pub use pack::compile_regex;
 
 use crate::format::SourceKind;

@@ -247,6 +247,16 @@ pub fn parse_pack(
                 ));
             }
         }
+        let named = regex.capture_names().flatten().count();
+        if named > super::MAX_FIELDS {
+            return Err(err(
+                Some(id),
+                format!(
+                    "regex has {named} named captures; at most {} become fields",
+                    super::MAX_FIELDS
+                ),
+            ));
+        }
         let hir = regex_syntax::ParserBuilder::new()
             .utf8(false)
             .build()
@@ -333,6 +343,9 @@ samples = ['2024/11/14 14:02:11 [error] 2311#2311: *8841 connect() failed (111: 
         assert!(e.contains("test.refused: duplicate id"), "{e}");
         let e = problem(&GOOD.replace("samples = [", "samples = [] #"));
         assert!(e.contains("no samples"), "{e}");
+        let many: String = (0..9).map(|i| format!("(?P<f{i}>)")).collect();
+        let e = problem(&GOOD.replace("(?P<client>[^,]+)", &format!("(?P<client>[^,]+){many}")));
+        assert!(e.contains("10 named captures; at most 8"), "{e}");
     }
 
     #[test]
