@@ -41,7 +41,9 @@ impl LatencyHistogram {
     }
 
     pub fn record(&mut self, ms: f64) {
-        self.bins[Self::bin(ms)] = self.bins[Self::bin(ms)].saturating_add(1);
+        // One logarithm per request: the bin, once.
+        let bin = &mut self.bins[Self::bin(ms)];
+        *bin = bin.saturating_add(1);
         self.count += 1;
     }
 
@@ -98,13 +100,35 @@ impl Default for DistinctCount {
     }
 }
 
-/// A fast, well-mixed 64-bit hash of a byte string (FNV-1a, then a murmur3 finaliser so the
-/// high bits HyperLogLog uses are as good as the low ones).
+/// A fast, well-mixed 64-bit hash of a byte string: eight bytes at a time (a client address
+/// is two words, where a byte-at-a-time hash is a chain of fourteen multiplies), then a
+/// murmur3 finaliser so the high bits HyperLogLog uses are as good as the low ones.
 pub fn hash64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    #[inline]
+    fn mix(h: u64, word: u64) -> u64 {
+        (h ^ word).wrapping_mul(K).rotate_left(31)
+    }
+    let n = bytes.len();
+    let mut h = (n as u64).wrapping_mul(K);
+    if n >= 8 {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            h = mix(h, u64::from_le_bytes(w.try_into().expect("eight bytes")));
+        }
+        if !words.remainder().is_empty() {
+            // The last eight bytes, overlapping the word before: the length is mixed in
+            // already, so this tells apart every input of the same length.
+            let last = &bytes[n - 8..];
+            h = mix(h, u64::from_le_bytes(last.try_into().expect("eight bytes")));
+        }
+    } else if n >= 4 {
+        let first = u32::from_le_bytes(bytes[..4].try_into().expect("four bytes"));
+        let last = u32::from_le_bytes(bytes[n - 4..].try_into().expect("four bytes"));
+        h = mix(h, u64::from(first) | u64::from(last) << 32);
+    } else {
+        let word = bytes.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
+        h = mix(h, word);
     }
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -190,6 +214,27 @@ impl DistinctCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashes_tell_apart_lengths_and_every_byte() {
+        let mut seen = std::collections::HashSet::new();
+        let base = b"203.0.113.255:65535/x";
+        for len in 0..=base.len() {
+            assert!(seen.insert(hash64(&base[..len])), "len {len}");
+            for at in 0..len {
+                let mut b = base[..len].to_vec();
+                b[at] ^= 1;
+                assert!(seen.insert(hash64(&b)), "len {len} at {at}");
+            }
+        }
+        // The high bits HyperLogLog indexes by spread over every register.
+        let mut used = vec![false; HLL_REGISTERS];
+        for i in 0..20_000u32 {
+            let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            used[(hash64(ip.as_bytes()) >> (64 - HLL_BITS)) as usize] = true;
+        }
+        assert!(used.iter().all(|u| *u));
+    }
 
     #[test]
     fn histogram_quantiles_are_within_five_percent() {
