@@ -148,10 +148,11 @@ impl PatternSet {
                 return false;
             }
             if !pattern.has_captures {
-                return pattern.regex.is_match(line);
+                return pattern.regex.get().is_match(line);
             }
-            let locs = locations[p].get_or_insert_with(|| pattern.regex.capture_locations());
-            pattern.regex.captures_read(locs, line).is_some()
+            let regex = pattern.regex.get();
+            let locs = locations[p].get_or_insert_with(|| regex.capture_locations());
+            regex.captures_read(locs, line).is_some()
         })
     }
 
@@ -175,7 +176,7 @@ impl PatternSet {
         else {
             return fields;
         };
-        for (group, name) in pattern.regex.capture_names().enumerate() {
+        for (group, name) in pattern.regex.get().capture_names().enumerate() {
             if let (Some(name), Some((start, end))) = (name, locs.get(group))
                 && fields.len < MAX_FIELDS
             {
@@ -192,11 +193,12 @@ impl PatternSet {
         if !pattern.has_captures {
             return Vec::new();
         }
-        let Some(caps) = pattern.regex.captures(line) else {
+        let Some(caps) = pattern.regex.get().captures(line) else {
             return Vec::new();
         };
         pattern
             .regex
+            .get()
             .capture_names()
             .flatten()
             .filter_map(|name| caps.name(name).map(|m| (name, m.as_bytes())))
@@ -206,7 +208,7 @@ impl PatternSet {
     /// Every pattern whose regex matches `line`, whatever it applies to (for `patterns test`).
     pub fn all_matching(&self, line: &[u8]) -> Vec<usize> {
         (0..self.patterns.len())
-            .filter(|&p| self.patterns[p].regex.is_match(line))
+            .filter(|&p| self.patterns[p].regex.get().is_match(line))
             .collect()
     }
 
@@ -225,7 +227,7 @@ impl PatternSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pattern::{Category, Severity, Signal, compile_regex};
+    use crate::pattern::{Category, PatternRegex, Severity, Signal, compile_regex};
 
     fn pattern(id: &str, regex: &str, sources: Vec<SourceKind>) -> Pattern {
         let hir = regex_syntax::parse(regex).unwrap();
@@ -237,7 +239,7 @@ mod tests {
             signal: Signal::Error,
             sources,
             formats: vec![],
-            regex: compile_regex(regex).unwrap(),
+            regex: PatternRegex::compiled(regex.into(), compile_regex(regex).unwrap()),
             literals: crate::pattern::literals::required_literals(&hir).unwrap_or_default(),
             has_captures: regex.contains("(?P<"),
             samples: vec![],

@@ -6,9 +6,10 @@
 //! instead of stalling), a sample line that is not a line of the formats the pattern is for,
 //! or a sample the regex does not match.
 
-use super::{Category, PackError, Pattern, Severity, Signal};
+use super::{Category, PackError, Pattern, PatternRegex, Severity, Signal};
 use crate::format::{self, Parsed, SourceKind};
 use regex::bytes::{Regex, RegexBuilder};
+use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -226,7 +227,17 @@ pub fn parse_pack(
         if check_samples {
             charge_regex(&entry.regex, state).map_err(|m| err(Some(id), m))?;
         }
-        let regex = compile_regex(&entry.regex).map_err(|m| err(Some(id), m))?;
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .build()
+            .parse(&entry.regex)
+            .map_err(|e| err(Some(id), format!("bad regex: {}", one_line(&e.to_string()))))?;
+        let regex = if check_samples {
+            let compiled = compile_regex(&entry.regex).map_err(|m| err(Some(id), m))?;
+            PatternRegex::compiled(entry.regex.clone(), compiled)
+        } else {
+            PatternRegex::lazy(entry.regex.clone())
+        };
         if entry.samples.is_empty() {
             return Err(err(
                 Some(id),
@@ -240,14 +251,14 @@ pub fn parse_pack(
                     format!("sample is not a line of the formats this pattern is for: {sample:?}"),
                 ));
             }
-            if !regex.is_match(sample.as_bytes()) {
+            if !regex.get().is_match(sample.as_bytes()) {
                 return Err(err(
                     Some(id),
                     format!("regex does not match sample {sample:?}"),
                 ));
             }
         }
-        let named = regex.capture_names().flatten().count();
+        let named = named_captures(&hir);
         if named > super::MAX_FIELDS {
             return Err(err(
                 Some(id),
@@ -257,14 +268,9 @@ pub fn parse_pack(
                 ),
             ));
         }
-        let hir = regex_syntax::ParserBuilder::new()
-            .utf8(false)
-            .build()
-            .parse(&entry.regex)
-            .map_err(|e| err(Some(id), format!("bad regex: {e}")))?;
         out.push(Pattern {
             literals: super::literals::required_literals(&hir).unwrap_or_default(),
-            has_captures: regex.capture_names().flatten().next().is_some(),
+            has_captures: named > 0,
             id: entry.id,
             title: entry.title,
             category: entry.category,
@@ -279,6 +285,16 @@ pub fn parse_pack(
         });
     }
     Ok(out)
+}
+
+/// The named capture groups of a regex, from its syntax tree (without compiling it).
+fn named_captures(hir: &Hir) -> usize {
+    match hir.kind() {
+        HirKind::Capture(c) => usize::from(c.name.is_some()) + named_captures(&c.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().map(named_captures).sum(),
+        HirKind::Repetition(r) => named_captures(&r.sub),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => 0,
+    }
 }
 
 #[cfg(test)]
