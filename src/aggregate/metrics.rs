@@ -77,7 +77,7 @@ impl BucketMetrics {
         }
         if let Some(c) = r.client {
             // A client is its address, without the port a load balancer logs with it.
-            let c = match memchr::memrchr(b':', c) {
+            let c = match crate::format::fields::rfind_byte(b':', c) {
                 Some(i) if c[..i].contains(&b'.') && c[i + 1..].iter().all(u8::is_ascii_digit) => {
                     &c[..i]
                 }

@@ -86,7 +86,7 @@ fn parse_header(line: &[u8]) -> Option<Event<'_>> {
 fn parse_syslogged(line: &[u8]) -> Option<Event<'_>> {
     let (header, message) = split_header(line);
     header.tag?;
-    let mut event = parse_after_time(header.time?, message)?;
+    let mut event = parse_after_time(header.time()?, message)?;
     event.host = header.host;
     Some(event)
 }

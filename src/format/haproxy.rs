@@ -24,7 +24,7 @@
 //! available!`), also in their stderr form (`[WARNING]  (8) : Server ...`). They are events,
 //! with the level the message implies.
 
-use super::fields::{Cursor, parse_u64, split_request_line};
+use super::fields::{Cursor, find_byte, parse_u64, rfind_byte, split_request_line};
 use super::syslog_wrap::{Header, split_header};
 use super::{Event, Format, Level, Parsed, Request, Sample, SourceKind};
 use crate::time::parse::clf;
@@ -52,7 +52,7 @@ fn timers(tok: &[u8]) -> Option<(usize, i64)> {
 
 /// `ip:port` → `ip` (IPv6 addresses keep their colons); `-` for an unknown address is `None`.
 fn client_address(tok: &[u8]) -> Option<&[u8]> {
-    let colon = memchr::memrchr(b':', tok)?;
+    let colon = rfind_byte(b':', tok)?;
     let (ip, port) = (&tok[..colon], &tok[colon + 1..]);
     if port.is_empty() || !port.iter().all(u8::is_ascii_digit) || ip.is_empty() || ip == b"-" {
         return None;
@@ -167,7 +167,7 @@ fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>> {
         if c.eat(b'"').is_some() {
             let rest = c.rest();
             // A line cut at HAProxy's length limit loses the closing quote.
-            let request = &rest[..memchr::memchr(b'"', rest).unwrap_or(rest.len())];
+            let request = &rest[..find_byte(b'"', rest).unwrap_or(rest.len())];
             (method, path) = split_request_line(request);
         }
     }
@@ -277,7 +277,7 @@ fn parse_haproxy(line: &[u8]) -> Parsed<'_> {
     .max()
     .unwrap_or(Level::Unknown);
     Parsed::Event(Event {
-        time: h.time.map(crate::time::LineTime::Civil),
+        time: h.time().map(crate::time::LineTime::Civil),
         level,
         host: h.host,
         component: None,

@@ -4,7 +4,7 @@
 //! timestamp in place of RFC 3164's, or just the `tag[pid]: ` of a journal export. A helper for
 //! the web formats, not a format.
 
-use super::fields::{Cursor, parse_u64};
+use super::fields::{Cursor, find_byte, parse_u64};
 use crate::time::CivilTime;
 use crate::time::parse::{bsd, iso8601};
 
@@ -12,16 +12,81 @@ use crate::time::parse::{bsd, iso8601};
 #[derive(Debug, Default)]
 pub(crate) struct Header<'a> {
     pub severity: Option<u8>,
-    pub time: Option<CivilTime>,
+    stamp: Stamp<'a>,
     pub host: Option<&'a [u8]>,
     /// The program name, without `[pid]`.
     pub tag: Option<&'a [u8]>,
 }
 
+/// The header's timestamp. HAProxy's request lines carry their own accept date, so the
+/// header's RFC 3339 time, on every line and a tenth of the parsing, is read only if asked for.
+#[derive(Debug, Default)]
+enum Stamp<'a> {
+    #[default]
+    Absent,
+    Parsed(CivilTime),
+    /// Bytes already known to be a complete RFC 3339 timestamp.
+    Rfc3339(&'a [u8]),
+}
+
+impl Header<'_> {
+    pub fn time(&self) -> Option<CivilTime> {
+        match self.stamp {
+            Stamp::Absent => None,
+            Stamp::Parsed(t) => Some(t),
+            Stamp::Rfc3339(b) => iso8601(b).map(|(t, _)| t),
+        }
+    }
+}
+
+/// The length of the RFC 3339 timestamp syslog daemons write,
+/// `yyyy-MM-ddTHH:mm:ss.fraction±hh:mm` (or `Z`), when `b` starts with one followed by a space:
+/// exactly the lines [`iso8601`] reads with that length, checked without computing the time.
+/// Other layouts give `None` and are parsed in full.
+fn rfc3339_len(b: &[u8]) -> Option<usize> {
+    let head: &[u8; 20] = b.get(..20)?.try_into().ok()?;
+    let digit = |i: usize| head[i].is_ascii_digit();
+    let shape = head[4] == b'-'
+        && head[7] == b'-'
+        && matches!(head[10], b'T' | b't')
+        && head[13] == b':'
+        && head[16] == b':'
+        && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+            .iter()
+            .all(|&i| digit(i));
+    if !shape {
+        return None;
+    }
+    let mut i = 19;
+    if matches!(b[i], b'.' | b',') {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        i += 1 + digits;
+    }
+    match b.get(i)? {
+        b'Z' | b'z' => i += 1,
+        b'+' | b'-' => {
+            let off = b.get(i + 1..i + 6)?;
+            let ok = off[2] == b':'
+                && [0, 1, 3, 4].iter().all(|&k| off[k].is_ascii_digit())
+                && (off[0] - b'0') * 10 + (off[1] - b'0') <= 14
+                && (off[3] - b'0') * 10 + (off[4] - b'0') <= 59;
+            if !ok {
+                return None;
+            }
+            i += 6;
+        }
+        _ => return None,
+    }
+    (b.get(i) == Some(&b' ')).then_some(i)
+}
+
 /// `name[pid]:` or `name:`, the RFC 3164 tag; the name without the rest.
 fn syslog_tag(tok: &[u8]) -> Option<&[u8]> {
     let tok = tok.strip_suffix(b":")?;
-    let name = match memchr::memchr(b'[', tok) {
+    let name = match find_byte(b'[', tok) {
         Some(open) => {
             let pid = tok[open + 1..].strip_suffix(b"]")?;
             if pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
@@ -73,18 +138,23 @@ pub(crate) fn split_header(line: &[u8]) -> (Header<'_>, &[u8]) {
                 }
             }
             c.eat(b' ');
-            h.time = Some(time);
+            h.stamp = Stamp::Parsed(time);
             h.host = (host != b"-").then_some(host);
             h.tag = (app != b"-").then_some(app);
             return (h, c.rest());
         }
     }
     // A timestamp: RFC 3164's, or ISO 8601 (`format iso`, rsyslog's RFC 3339 templates).
-    let stamped = bsd(rest).or_else(|| iso8601(rest));
-    if let Some((time, used)) = stamped
+    let stamped = match rfc3339_len(rest) {
+        Some(used) => Some((Stamp::Rfc3339(&rest[..used]), used)),
+        None => bsd(rest)
+            .or_else(|| iso8601(rest))
+            .map(|(time, used)| (Stamp::Parsed(time), used)),
+    };
+    if let Some((stamp, used)) = stamped
         && rest.get(used) == Some(&b' ')
     {
-        h.time = Some(time);
+        h.stamp = stamp;
         rest = &rest[used + 1..];
         while rest.first() == Some(&b' ') {
             rest = &rest[1..];
@@ -137,7 +207,7 @@ mod tests {
             (h.host, h.tag, m),
             (Some(&b"lb1"[..]), Some(&b"haproxy"[..]), &b"msg"[..])
         );
-        assert_eq!(h.time.map(|t| (t.year, t.day)), Some((None, 6)));
+        assert_eq!(h.time().map(|t| (t.year, t.day)), Some((None, 6)));
         let (h, m) = split_header(b"<134>Feb  6 12:14:14 haproxy[1]: msg");
         assert_eq!((h.severity, h.host, m), (Some(6), None, &b"msg"[..]));
         let (h, m) = split_header(b"<134>1 2024-11-14T14:02:11Z lb1 haproxy 7 - - msg");
@@ -149,14 +219,58 @@ mod tests {
         assert_eq!((h.host, h.tag, m), (None, None, &b"msg"[..]));
         let (h, m) = split_header(b"2024-11-14T14:02:11+01:00 lb1 nginx: msg");
         assert_eq!(
-            (h.time.and_then(|t| t.offset), h.tag),
+            (h.time().and_then(|t| t.offset), h.tag),
             (Some(3600), Some(&b"nginx"[..]))
         );
         assert_eq!(m, b"msg");
         let (h, m) = split_header(b"host nginx[2]: msg");
-        assert_eq!((h.time, h.host, m), (None, Some(&b"host"[..]), &b"msg"[..]));
+        assert_eq!(
+            (h.time(), h.host, m),
+            (None, Some(&b"host"[..]), &b"msg"[..])
+        );
         let (h, m) = split_header(b"10.0.0.1:80 [x] y");
         assert_eq!((h.tag, m), (None, &b"10.0.0.1:80 [x] y"[..]));
+    }
+
+    /// The quick length agrees with the full parser wherever it answers, and answers for the
+    /// layouts syslog daemons write.
+    #[test]
+    fn rfc3339_length_agrees_with_the_parser() {
+        let good = [
+            "2024-11-14T08:00:00.063867+00:00 lb1",
+            "2024-11-14T08:00:00Z lb1",
+            "2024-11-14t08:00:00,5-05:30 lb1",
+            "2024-11-14T08:00:00+14:00 x",
+        ];
+        for line in good {
+            let b = line.as_bytes();
+            let used = rfc3339_len(b).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(iso8601(b).map(|(_, u)| u), Some(used), "{line}");
+        }
+        let other = [
+            "2024-11-14 08:00:00 UTC lb1",
+            "2024-11-14T08:00:00 lb1",
+            "2024-11-14T08:00:00+15:00 lb1",
+            "2024-11-14T08:00:00+0100 lb1",
+            "2024-11-14T08:00:00. lb1",
+            "2024-11-14T08:00:00Zlb1",
+            "2024-1x-14T08:00:00Z lb1",
+            "2024-11-14T08:00:00+01:",
+        ];
+        for line in other {
+            assert_eq!(rfc3339_len(line.as_bytes()), None, "{line}");
+        }
+        let base = b"2024-11-14T08:00:00.063867+00:00 lb1";
+        for at in 0..base.len() {
+            for byte in [b'0', b'9', b'a', b' ', b'+', b'.', b':', b'Z', 0xff] {
+                let mut b = base.to_vec();
+                b[at] = byte;
+                if let Some(used) = rfc3339_len(&b) {
+                    assert_eq!(iso8601(&b).map(|(_, u)| u), Some(used), "{b:?}");
+                    assert_eq!(b[used], b' ');
+                }
+            }
+        }
     }
 
     #[test]
