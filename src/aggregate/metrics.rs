@@ -56,6 +56,22 @@ fn add_backend(backends: &mut Vec<(String, u64)>, name: &[u8], n: u64) {
     }
 }
 
+/// A client is its address, without the port a load balancer logs with it: `a.b.c.d:port`
+/// loses `:port`; IPv6 addresses (no dot before their last colon) keep their colons.
+fn without_port(c: &[u8]) -> &[u8] {
+    // The port is the digits at the end: walk back over them (most addresses end in an octet
+    // after a dot, three bytes at most) and look at what stops the walk.
+    let digits = c.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let Some(colon) = c.len().checked_sub(digits + 1) else {
+        return c;
+    };
+    if c[colon] == b':' && c[..colon].contains(&b'.') {
+        &c[..colon]
+    } else {
+        c
+    }
+}
+
 impl BucketMetrics {
     fn record(&mut self, time: Timestamp, r: &Request<'_>, slow_ms: f64) {
         self.requests += 1;
@@ -76,14 +92,7 @@ impl BucketMetrics {
             }
         }
         if let Some(c) = r.client {
-            // A client is its address, without the port a load balancer logs with it.
-            let c = match crate::format::fields::rfind_byte(b':', c) {
-                Some(i) if c[..i].contains(&b'.') && c[i + 1..].iter().all(u8::is_ascii_digit) => {
-                    &c[..i]
-                }
-                _ => c,
-            };
-            let hash = super::sketch::hash64(c);
+            let hash = super::sketch::hash64(without_port(c));
             self.clients.insert_hash(hash);
             if failed {
                 self.failed_clients.insert_hash(hash);
@@ -256,11 +265,11 @@ impl MetricsPartial {
         request: &Request<'_>,
         slow_ms: f64,
     ) {
-        self.series
-            .entry(source)
-            .or_default()
-            .bucket_at(time)
-            .record(time, request, slow_ms);
+        let series = match self.series.get_mut(&source) {
+            Some(s) => s,
+            None => self.series.entry(source).or_default(),
+        };
+        series.bucket_at(time).record(time, request, slow_ms);
     }
 
     /// Notes a timed event's time, for the run's span.
@@ -318,6 +327,23 @@ impl MetricsPartial {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_come_off_ipv4_clients_only() {
+        let cases: [(&[u8], &[u8]); 8] = [
+            (b"203.0.113.7:51744", b"203.0.113.7"),
+            (b"203.0.113.7", b"203.0.113.7"),
+            (b"203.0.113.7:", b"203.0.113.7"),
+            (b"2001:db8::1", b"2001:db8::1"),
+            (b"::ffff:10.0.0.1", b"::ffff:10.0.0.1"),
+            (b"host:80", b"host:80"),
+            (b"", b""),
+            (b"8080", b"8080"),
+        ];
+        for (client, want) in cases {
+            assert_eq!(without_port(client), want, "{client:?}");
+        }
+    }
 
     fn req(status: u16, client: &'static [u8], ms: f64) -> Request<'static> {
         Request {
