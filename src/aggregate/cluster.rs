@@ -156,6 +156,22 @@ impl Cluster {
 }
 
 /// Adds an occurrence to a key's clusters (sorted by time, more than `gap` apart).
+/// Whether an occurrence at `time` joins the latest cluster and that cluster already names
+/// [`MAX_NAMED`] values of each of `fields` fields: then new values would be dropped anyway,
+/// and the caller need not find them. (Only the latest cluster is looked at; any other answer
+/// is `false`, which is always safe.)
+pub fn names_all_it_can(clusters: &[Cluster], time: Timestamp, gap: i64, fields: usize) -> bool {
+    clusters.last().is_some_and(|last| {
+        time >= last.first
+            && time.0 - last.last.0 <= gap
+            && last.fields.len() == fields
+            && last
+                .fields
+                .iter()
+                .all(|(_, values)| values.len() >= MAX_NAMED)
+    })
+}
+
 pub fn add(clusters: &mut Vec<Cluster>, o: &Occurrence<'_>, gap: i64) {
     // The common case: in time order, joining the latest cluster.
     if let Some(last) = clusters.last_mut()
@@ -242,6 +258,30 @@ mod tests {
         c.iter()
             .map(|c| (c.first.unix_seconds(), c.last.unix_seconds(), c.count))
             .collect()
+    }
+
+    #[test]
+    fn full_field_lists_need_no_more_values() {
+        let mut c = Vec::new();
+        let t = |s| Timestamp::from_unix_seconds(s, 0);
+        assert!(!names_all_it_can(&c, t(0), GAP, 1));
+        let values: Vec<String> = (0..MAX_NAMED + 2).map(|i| format!("up{i}")).collect();
+        for (i, v) in values.iter().enumerate() {
+            let fields = [("upstream", v.as_bytes())];
+            let o = Occurrence {
+                fields: &fields,
+                ..occ(i as i64, i as u64)
+            };
+            // Until the list is full, every value is wanted.
+            assert_eq!(names_all_it_can(&c, o.time, GAP, 1), i >= MAX_NAMED, "{i}");
+            add(&mut c, &o, GAP);
+        }
+        assert_eq!(c[0].fields[0].1.len(), MAX_NAMED);
+        assert!(names_all_it_can(&c, t(100), GAP, 1));
+        // A pattern with a second field not seen yet, a new run, or an earlier time: wanted.
+        assert!(!names_all_it_can(&c, t(100), GAP, 2));
+        assert!(!names_all_it_can(&c, t(10_000), GAP, 1));
+        assert!(!names_all_it_can(&c, t(-1), GAP, 1));
     }
 
     #[test]

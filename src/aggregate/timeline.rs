@@ -208,10 +208,24 @@ impl TimelinePartial {
         line: &[u8],
     ) -> Option<usize> {
         let format = file.format.map(|f| f.name);
-        let p = self
-            .config
-            .patterns
-            .find(line, file.source, format, &mut self.scratch)?;
+        let (entries, gap) = (&self.entries, self.config.gap_micros);
+        let wants_fields = |p: usize| {
+            let key = EntryKey {
+                kind: EntryKind::Pattern(p as u32),
+                source: file.source,
+            };
+            let fields = self.config.patterns.get(p).named_captures;
+            entries
+                .get(&key)
+                .is_none_or(|e| !cluster::names_all_it_can(&e.clusters, o.time, gap, fields))
+        };
+        let p = self.config.patterns.find_with(
+            line,
+            file.source,
+            format,
+            &mut self.scratch,
+            wants_fields,
+        )?;
         let config = Arc::clone(&self.config);
         let fields = config.patterns.found_fields(p, line, &self.scratch);
         let with_fields = Occurrence {

@@ -32,6 +32,8 @@ pub struct MatchScratch {
     candidates: Vec<u32>,
     /// Per pattern with captures, where the last match put them.
     locations: Vec<Option<CaptureLocations>>,
+    /// The pattern whose captures the last [`PatternSet::find_with`] read.
+    captured: Option<usize>,
 }
 
 /// At most this many named captures of one match are handed on without allocating.
@@ -100,6 +102,21 @@ impl PatternSet {
         format: Option<&str>,
         scratch: &mut MatchScratch,
     ) -> Option<usize> {
+        self.find_with(line, source, format, scratch, |_| true)
+    }
+
+    /// [`PatternSet::find`], reading the named captures of the pattern that matches only when
+    /// `wants_fields(pattern)`: a timeline entry that already names as many values as it
+    /// keeps has no use for more, and captures cost several times what a match does.
+    pub fn find_with(
+        &self,
+        line: &[u8],
+        source: Option<SourceKind>,
+        format: Option<&str>,
+        scratch: &mut MatchScratch,
+        wants_fields: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        scratch.captured = None;
         if self.patterns.is_empty() {
             return None;
         }
@@ -140,6 +157,7 @@ impl PatternSet {
         let MatchScratch {
             candidates,
             locations,
+            captured,
             ..
         } = scratch;
         candidates.iter().map(|&p| p as usize).find(|&p| {
@@ -147,17 +165,21 @@ impl PatternSet {
             if !pattern.applies_to(source, format) {
                 return false;
             }
-            if !pattern.has_captures {
-                return pattern.regex.get().is_match(line);
-            }
             let regex = pattern.regex.get();
+            if pattern.named_captures == 0 || !wants_fields(p) {
+                return regex.is_match(line);
+            }
             let locs = locations[p].get_or_insert_with(|| regex.capture_locations());
-            regex.captures_read(locs, line).is_some()
+            let found = regex.captures_read(locs, line).is_some();
+            if found {
+                *captured = Some(p);
+            }
+            found
         })
     }
 
-    /// The named captures of pattern `index`, which [`PatternSet::find`] just matched in
-    /// `line` with this scratch.
+    /// The named captures of pattern `index`, which [`PatternSet::find_with`] just matched in
+    /// `line` with this scratch (none if it was not asked for them).
     pub fn found_fields<'s, 'l>(
         &'s self,
         index: usize,
@@ -169,11 +191,10 @@ impl PatternSet {
             len: 0,
         };
         let pattern = &self.patterns[index];
-        let Some(Some(locs)) = scratch
-            .locations
-            .get(index)
-            .filter(|_| pattern.has_captures)
-        else {
+        if scratch.captured != Some(index) {
+            return fields;
+        }
+        let Some(Some(locs)) = scratch.locations.get(index) else {
             return fields;
         };
         for (group, name) in pattern.regex.get().capture_names().enumerate() {
@@ -190,7 +211,7 @@ impl PatternSet {
     /// The named captures of pattern `index` in `line`, as (name, value) pairs.
     pub fn captures<'l>(&self, index: usize, line: &'l [u8]) -> Vec<(&str, &'l [u8])> {
         let pattern = &self.patterns[index];
-        if !pattern.has_captures {
+        if pattern.named_captures == 0 {
             return Vec::new();
         }
         let Some(caps) = pattern.regex.get().captures(line) else {
@@ -241,7 +262,7 @@ mod tests {
             formats: vec![],
             regex: PatternRegex::compiled(regex.into(), compile_regex(regex).unwrap()),
             literals: crate::pattern::literals::required_literals(&hir).unwrap_or_default(),
-            has_captures: regex.contains("(?P<"),
+            named_captures: regex.matches("(?P<").count(),
             samples: vec![],
             hint: None,
             origin: "test".into(),
@@ -286,5 +307,7 @@ mod tests {
             set.found_fields(0, line, &s).as_slice(),
             &[("server", &b"app/web2"[..])]
         );
+        assert_eq!(set.find_with(line, None, None, &mut s, |_| false), Some(0));
+        assert!(set.found_fields(0, line, &s).as_slice().is_empty());
     }
 }

@@ -178,7 +178,8 @@ pub struct Pattern {
     /// At least one of these (lower-case) occurs in every line the regex matches; empty when
     /// the regex has none worth using, and then it runs on every line it applies to.
     pub literals: Vec<Vec<u8>>,
-    pub has_captures: bool,
+    /// How many named captures the regex has: the fields a match gives its timeline entry.
+    pub named_captures: usize,
     pub samples: Vec<String>,
     pub hint: Option<String>,
     /// The pack it came from: a path, or `built-in:NAME.toml`.

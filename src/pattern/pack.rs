@@ -270,7 +270,7 @@ pub fn parse_pack(
         }
         out.push(Pattern {
             literals: super::literals::required_literals(&hir).unwrap_or_default(),
-            has_captures: named > 0,
+            named_captures: named,
             id: entry.id,
             title: entry.title,
             category: entry.category,
@@ -323,7 +323,7 @@ samples = ['2024/11/14 14:02:11 [error] 2311#2311: *8841 connect() failed (111: 
         let p = load(GOOD).unwrap();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].category, Category::Network);
-        assert!(p[0].has_captures);
+        assert_eq!(p[0].named_captures, 1);
         assert_eq!(p[0].formats, vec!["nginx_error"]);
         assert!(!p[0].literals.is_empty());
     }
