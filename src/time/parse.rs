@@ -237,15 +237,43 @@ pub fn iso8601(b: &[u8]) -> Option<(CivilTime, usize)> {
     ))
 }
 
-/// Common Log Format, inside the brackets: `dd/MMM/yyyy:HH:mm:ss[.SSS] ±zzzz` (zone optional).
-pub fn clf(b: &[u8]) -> Option<(CivilTime, usize)> {
+/// `dd/MMM/yyyy:HH:mm`, the part of a CLF time that lines of one minute share.
+const CLF_MINUTE: usize = 17;
+
+type ClfMinute = (u8, u8, i32, u8, u8);
+
+thread_local! {
+    /// The last CLF minute parsed on this thread, by its bytes: access logs give every request
+    /// a timestamp, and a busy one writes thousands in the same minute.
+    static LAST_CLF_MINUTE: std::cell::Cell<Option<([u8; CLF_MINUTE], ClfMinute)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn clf_minute(b: &[u8; CLF_MINUTE]) -> Option<ClfMinute> {
     let day = digits2(b, 0)?;
-    if !byte_is(b, 2, b'/') || !byte_is(b, 6, b'/') || !byte_is(b, 11, b':') {
+    if b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[14] != b':' {
         return None;
     }
-    let month = month_from_name(b.get(3..6)?)?;
+    let month = month_from_name(&b[3..6])?;
     let year = digits4(b, 7)?;
-    let (hour, minute, second) = hms(b, 12)?;
+    Some((day, month, year, digits2(b, 12)?, digits2(b, 15)?))
+}
+
+/// Common Log Format, inside the brackets: `dd/MMM/yyyy:HH:mm:ss[.SSS] ±zzzz` (zone optional).
+pub fn clf(b: &[u8]) -> Option<(CivilTime, usize)> {
+    let head: &[u8; CLF_MINUTE] = b.get(..CLF_MINUTE)?.try_into().ok()?;
+    let (day, month, year, hour, minute) = match LAST_CLF_MINUTE.get() {
+        Some((bytes, parsed)) if bytes == *head => parsed,
+        _ => {
+            let parsed = clf_minute(head)?;
+            LAST_CLF_MINUTE.set(Some((*head, parsed)));
+            parsed
+        }
+    };
+    if !byte_is(b, 17, b':') {
+        return None;
+    }
+    let second = digits2(b, 18)?;
     let mut i = 20;
     let (nanos, used) = fraction(b, i);
     i += used;
@@ -541,6 +569,34 @@ mod tests {
         assert_eq!(digits::<4>(b"2024", 0), Some(2024));
         assert_eq!(digits::<4>(b"20/4", 0), None);
         assert_eq!(digits::<2>(b"1", 0), None);
+    }
+
+    /// Lines of one minute reuse its parse; whatever came before, the answer is the same.
+    #[test]
+    fn clf_minutes_are_reused_only_for_the_same_bytes() {
+        let lines: [&[u8]; 6] = [
+            b"10/Oct/2000:13:55:36 -0700",
+            b"10/Oct/2000:13:55:59.5 -0700",
+            b"10/Oct/2000:13:56:00 -0700",
+            b"10/Oct/2000:13:55:0x -0700",
+            b"10/Oxt/2000:13:55:36 -0700",
+            b"11/Oct/2000:13:55:36",
+        ];
+        let fresh = |b: &[u8]| {
+            LAST_CLF_MINUTE.set(None);
+            clf(b)
+        };
+        let want: Vec<_> = lines.iter().map(|l| fresh(l)).collect();
+        for order in [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [0, 3, 0, 4, 1, 5]] {
+            for i in order {
+                assert_eq!(clf(lines[i]), want[i], "{:?}", lines[i]);
+            }
+        }
+        assert!(want[3].is_none() && want[4].is_none());
+        assert_eq!(
+            want[1].map(|(t, _)| (t.minute, t.second, t.nanos)),
+            Some((55, 59, 500_000_000))
+        );
     }
 
     #[test]
