@@ -39,15 +39,20 @@ fn timer(part: &[u8]) -> Option<i64> {
 }
 
 /// The timers field: `TR/Tw/Tc/Tr/Ta` (HTTP) or `Tw/Tc/Tt` (TCP). Returns the number of timers
-/// and the last one, the total.
+/// and the last one, the total. One pass over the bytes: it is read on every request.
 fn timers(tok: &[u8]) -> Option<(usize, i64)> {
     let mut n = 0;
-    let mut last = 0;
-    for part in tok.split(|c| *c == b'/') {
-        last = timer(part)?;
+    let mut rest = tok;
+    loop {
+        let end = rest.iter().position(|&c| c == b'/').unwrap_or(rest.len());
+        let value = timer(&rest[..end])?;
         n += 1;
+        match rest.get(end + 1..) {
+            Some(more) if n < 5 => rest = more,
+            Some(_) => return None,
+            None => return matches!(n, 3 | 5).then_some((n, value)),
+        }
     }
-    matches!(n, 3 | 5).then_some((n, last))
 }
 
 /// `ip:port` → `ip` (IPv6 addresses keep their colons); `-` for an unknown address is `None`.
@@ -357,6 +362,26 @@ mod tests {
         match parse_haproxy(line.as_bytes()) {
             Parsed::Event(e) => e,
             other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn timer_fields() {
+        assert_eq!(timers(b"0/0/1/212/214"), Some((5, 214)));
+        assert_eq!(timers(b"0/-1/-1/-1/0"), Some((5, 0)));
+        assert_eq!(timers(b"0/0/+5007"), Some((3, 5007)));
+        assert_eq!(timers(b"1/2/3/4/-1"), Some((5, -1)));
+        for bad in [
+            &b"1/2"[..],
+            b"1/2/3/4",
+            b"1/2/3/4/5/6",
+            b"1/2/",
+            b"/1/2",
+            b"1//2",
+            b"a/b/c",
+            b"",
+        ] {
+            assert_eq!(timers(bad), None, "{bad:?}");
         }
     }
 
