@@ -161,6 +161,11 @@ impl<'a> Cursor<'a> {
         self.bytes.get(self.pos).copied()
     }
 
+    /// Goes back (or on) to `pos`, a position this cursor was at.
+    pub fn seek(&mut self, pos: usize) {
+        self.pos = pos.min(self.bytes.len());
+    }
+
     /// Moves past `n` bytes (clamped to the end).
     pub fn advance(&mut self, n: usize) {
         self.pos = (self.pos + n).min(self.bytes.len());

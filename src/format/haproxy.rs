@@ -149,20 +149,22 @@ fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>> {
     };
     let bytes_sent = timer(c.token()?).and_then(|b| u64::try_from(b).ok());
     let mut level = Level::from_http_status(status);
-    // Cookies (HTTP), then the termination state; a custom format may lack them.
-    let mut probe = c;
+    // Cookies (HTTP), then the termination state; a custom format may lack them. (Going back
+    // is a seek: copying the cursor to probe ahead cost a store-forwarding stall per line.)
+    let before = c.pos();
     let state = if http {
-        probe.token();
-        probe.token();
-        probe.token()
+        c.token();
+        c.token();
+        c.token()
     } else {
-        probe.token()
+        c.token()
     };
     if let Some(state) = state.filter(|s| is_termination_state(s)) {
         level = level.max(termination_level(state));
-        c = probe;
         c.token(); // connection counts
         c.token(); // queues
+    } else {
+        c.seek(before);
     }
     let mut method = None;
     let mut path = None;

@@ -260,6 +260,7 @@ fn clf_minute(b: &[u8; CLF_MINUTE]) -> Option<ClfMinute> {
 }
 
 /// Common Log Format, inside the brackets: `dd/MMM/yyyy:HH:mm:ss[.SSS] ±zzzz` (zone optional).
+#[inline]
 pub fn clf(b: &[u8]) -> Option<(CivilTime, usize)> {
     let head: &[u8; CLF_MINUTE] = b.get(..CLF_MINUTE)?.try_into().ok()?;
     let (day, month, year, hour, minute) = match LAST_CLF_MINUTE.get() {
