@@ -26,9 +26,25 @@ const MIN_FINGERPRINTED: usize = 5;
 struct Entry {
     /// The window's four bytes, folded.
     window: u32,
+    /// The up to four bytes after the window, folded, and which of them the literal has:
+    /// literals that share a window (`upstream timed out`, `upstream prematurely closed`) are
+    /// mostly told apart here, without comparing them whole.
+    next: u32,
+    next_mask: u32,
     literal: u32,
     /// Where the window starts in the literal: 0 or 1.
     offset: u8,
+}
+
+/// Up to four bytes of `bytes` from `at` as a little-endian word, zeros past the end, folded;
+/// and the mask of the bytes that were there.
+fn word_after(bytes: &[u8], at: usize) -> (u32, u32) {
+    let tail = bytes.get(at..).unwrap_or(&[]);
+    let n = tail.len().min(4);
+    let mut word = [0u8; 4];
+    word[..n].copy_from_slice(&tail[..n]);
+    let mask = if n == 4 { u32::MAX } else { (1u32 << (8 * n)) - 1 };
+    (fold(u32::from_le_bytes(word)) & mask, mask)
 }
 
 /// A set of literals to look for, each reported by its index in the list it was built from.
@@ -79,8 +95,11 @@ impl LiteralScan {
                 let w = window(lit, offset as usize);
                 let h = hash(w);
                 table[(h >> 6) as usize] |= 1 << (h & 63);
+                let (next, next_mask) = word_after(lit, offset as usize + 4);
                 let entry = Entry {
                     window: w,
+                    next,
+                    next_mask,
                     literal: i as u32,
                     offset,
                 };
@@ -152,8 +171,12 @@ impl LiteralScan {
     fn verify(&self, line: &[u8], q: usize, w: u32, h: u32, found: &mut impl FnMut(u32)) {
         let bucket = (h >> (TABLE_BITS - BUCKET_BITS)) as usize;
         let range = self.starts[bucket] as usize..self.starts[bucket + 1] as usize;
+        let after = match line.get(q + 4..q + 8) {
+            Some(four) => fold(u32::from_le_bytes(four.try_into().expect("four bytes"))),
+            None => word_after(line, q + 4).0,
+        };
         for e in &self.entries[range] {
-            if e.window != w {
+            if e.window != w || after & e.next_mask != e.next {
                 continue;
             }
             let Some(start) = q.checked_sub(e.offset as usize) else {
