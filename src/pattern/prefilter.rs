@@ -43,7 +43,11 @@ fn word_after(bytes: &[u8], at: usize) -> (u32, u32) {
     let n = tail.len().min(4);
     let mut word = [0u8; 4];
     word[..n].copy_from_slice(&tail[..n]);
-    let mask = if n == 4 { u32::MAX } else { (1u32 << (8 * n)) - 1 };
+    let mask = if n == 4 {
+        u32::MAX
+    } else {
+        (1u32 << (8 * n)) - 1
+    };
     (fold(u32::from_le_bytes(word)) & mask, mask)
 }
 
