@@ -155,7 +155,6 @@ impl Cluster {
     }
 }
 
-/// Adds an occurrence to a key's clusters (sorted by time, more than `gap` apart).
 /// Whether an occurrence at `time` joins the latest cluster and that cluster already names
 /// [`MAX_NAMED`] values of each of `fields` fields: then new values would be dropped anyway,
 /// and the caller need not find them. (Only the latest cluster is looked at; any other answer
@@ -172,6 +171,7 @@ pub fn names_all_it_can(clusters: &[Cluster], time: Timestamp, gap: i64, fields:
     })
 }
 
+/// Adds an occurrence to a key's clusters (sorted by time, more than `gap` apart).
 pub fn add(clusters: &mut Vec<Cluster>, o: &Occurrence<'_>, gap: i64) {
     // The common case: in time order, joining the latest cluster.
     if let Some(last) = clusters.last_mut()

@@ -64,7 +64,7 @@ impl LatencyHistogram {
     }
 
     pub fn record(&mut self, ms: f64) {
-        // One logarithm per request: the bin, once.
+        // The bin is found once (it used to be computed twice, a logarithm each).
         let bin = &mut self.bins[Self::bin(ms)];
         *bin = bin.saturating_add(1);
         self.count += 1;

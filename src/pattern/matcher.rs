@@ -190,10 +190,10 @@ impl PatternSet {
             pairs: [("", &[]); MAX_FIELDS],
             len: 0,
         };
-        let pattern = &self.patterns[index];
         if scratch.captured != Some(index) {
             return fields;
         }
+        let pattern = &self.patterns[index];
         let Some(Some(locs)) = scratch.locations.get(index) else {
             return fields;
         };

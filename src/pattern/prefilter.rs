@@ -149,7 +149,7 @@ impl LiteralScan {
             for k in 0..3 {
                 let w = (word >> (16 * k)) as u32;
                 let h = hash(w);
-                if self.table[(h >> 6) as usize] >> (h & 63) & 1 != 0 {
+                if self.may_hold(h) {
                     self.verify(line, q + 2 * k, w, h, &mut found);
                 }
             }
@@ -158,7 +158,7 @@ impl LiteralScan {
         while q + 4 <= n {
             let w = window(line, q);
             let h = hash(w);
-            if self.table[(h >> 6) as usize] >> (h & 63) & 1 != 0 {
+            if self.may_hold(h) {
                 self.verify(line, q, w, h, &mut found);
             }
             q += 2;
@@ -168,6 +168,12 @@ impl LiteralScan {
                 found(ids[m.pattern().as_usize()]);
             }
         }
+    }
+
+    /// Whether some literal was entered under a window of hash `h`.
+    #[inline]
+    fn may_hold(&self, h: u32) -> bool {
+        self.table[(h >> 6) as usize] >> (h & 63) & 1 != 0
     }
 
     /// The literals entered under window `w` (hash `h`) that occur in `line` around `q`.
