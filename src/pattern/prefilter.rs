@@ -26,29 +26,30 @@ const MIN_FINGERPRINTED: usize = 5;
 struct Entry {
     /// The window's four bytes, folded.
     window: u32,
-    /// The up to four bytes after the window, folded, and which of them the literal has:
-    /// literals that share a window (`upstream timed out`, `upstream prematurely closed`) are
-    /// mostly told apart here, without comparing them whole.
-    next: u32,
-    next_mask: u32,
+    /// The up to eight bytes after the window, folded, and which of them the literal has:
+    /// literals that share a window and more (`upstream timed out`, `upstream prematurely
+    /// closed` and a dozen other `upstream ...`) are mostly told apart here, without
+    /// comparing them whole.
+    next: u64,
+    next_mask: u64,
     literal: u32,
     /// Where the window starts in the literal: 0 or 1.
     offset: u8,
 }
 
-/// Up to four bytes of `bytes` from `at` as a little-endian word, zeros past the end, folded;
+/// Up to eight bytes of `bytes` from `at` as a little-endian word, zeros past the end, folded;
 /// and the mask of the bytes that were there.
-fn word_after(bytes: &[u8], at: usize) -> (u32, u32) {
+fn word_after(bytes: &[u8], at: usize) -> (u64, u64) {
     let tail = bytes.get(at..).unwrap_or(&[]);
-    let n = tail.len().min(4);
-    let mut word = [0u8; 4];
+    let n = tail.len().min(8);
+    let mut word = [0u8; 8];
     word[..n].copy_from_slice(&tail[..n]);
-    let mask = if n == 4 {
-        u32::MAX
+    let mask = if n == 8 {
+        u64::MAX
     } else {
-        (1u32 << (8 * n)) - 1
+        (1u64 << (8 * n)) - 1
     };
-    (fold(u32::from_le_bytes(word)) & mask, mask)
+    (fold8(u64::from_le_bytes(word)) & mask, mask)
 }
 
 /// A set of literals to look for, each reported by its index in the list it was built from.
@@ -70,6 +71,12 @@ pub struct LiteralScan {
 #[inline]
 fn fold(word: u32) -> u32 {
     word | 0x2020_2020
+}
+
+/// [`fold`] for eight bytes.
+#[inline]
+fn fold8(word: u64) -> u64 {
+    word | 0x2020_2020_2020_2020
 }
 
 #[inline]
@@ -145,7 +152,7 @@ impl LiteralScan {
         // Three windows (at q, q + 2 and q + 4) from each eight bytes read.
         while q + 8 <= n {
             let word = u64::from_le_bytes(line[q..q + 8].try_into().expect("eight bytes"));
-            let word = word | 0x2020_2020_2020_2020;
+            let word = fold8(word);
             for k in 0..3 {
                 let w = (word >> (16 * k)) as u32;
                 let h = hash(w);
@@ -181,8 +188,8 @@ impl LiteralScan {
     fn verify(&self, line: &[u8], q: usize, w: u32, h: u32, found: &mut impl FnMut(u32)) {
         let bucket = (h >> (TABLE_BITS - BUCKET_BITS)) as usize;
         let range = self.starts[bucket] as usize..self.starts[bucket + 1] as usize;
-        let after = match line.get(q + 4..q + 8) {
-            Some(four) => fold(u32::from_le_bytes(four.try_into().expect("four bytes"))),
+        let after = match line.get(q + 4..q + 12) {
+            Some(eight) => fold8(u64::from_le_bytes(eight.try_into().expect("eight bytes"))),
             None => word_after(line, q + 4).0,
         };
         for e in &self.entries[range] {
@@ -263,7 +270,7 @@ mod tests {
     proptest! {
         #[test]
         fn agrees_with_a_naive_search(
-            literals in prop::collection::vec(prop::collection::vec(prop::sample::select(b"abAB_@ -x".to_vec()), 3..9), 1..12),
+            literals in prop::collection::vec(prop::collection::vec(prop::sample::select(b"abAB_@ -x".to_vec()), 3..16), 1..12),
             line in prop::collection::vec(prop::sample::select(b"abAB_@ -x`\x7f".to_vec()), 0..80),
         ) {
             let scan = LiteralScan::new(&literals);
