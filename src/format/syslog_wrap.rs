@@ -183,21 +183,118 @@ pub(crate) fn split_header(line: &[u8]) -> (Header<'_>, &[u8]) {
         }
     }
     // `host tag[pid]: ` or `tag[pid]: `.
-    let mut c = Cursor::new(rest);
-    if let Some(first) = c.token() {
-        if let Some(tag) = syslog_tag(first) {
-            h.tag = Some(tag);
-            return (h, c.rest());
-        }
-        if let Some(second) = c.token()
-            && let Some(tag) = syslog_tag(second)
-        {
-            h.host = Some(first);
-            h.tag = Some(tag);
-            return (h, c.rest());
-        }
+    if let Some(found) = host_and_tag(rest) {
+        h.host = found.host_len.map(|n| &rest[..n as usize]);
+        let tag = found.tag_start as usize;
+        h.tag = Some(&rest[tag..tag + found.tag_len as usize]);
+        return (h, &rest[found.message_start as usize..]);
     }
     (h, rest)
+}
+
+/// Where `host tag[pid]: ` (or `tag[pid]: `) puts its parts, as offsets into the bytes after
+/// the timestamp.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct HostTag {
+    host_len: Option<u32>,
+    tag_start: u32,
+    tag_len: u32,
+    message_start: u32,
+}
+
+/// The longest `host tag[pid]: ` remembered between lines.
+const HOST_TAG_CACHED: usize = 48;
+
+/// The bytes of a remembered `host tag[pid]: `, in words so that checking a line against them
+/// is a few compares, not a call to memcmp.
+#[derive(Clone, Copy)]
+struct HostTagBytes {
+    words: [u64; HOST_TAG_CACHED / 8],
+    found: HostTag,
+}
+
+impl HostTagBytes {
+    fn new(bytes: &[u8], found: HostTag) -> HostTagBytes {
+        let mut padded = [0u8; HOST_TAG_CACHED];
+        padded[..bytes.len()].copy_from_slice(bytes);
+        let mut words = [0u64; HOST_TAG_CACHED / 8];
+        for (w, chunk) in words.iter_mut().zip(padded.chunks_exact(8)) {
+            *w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        }
+        HostTagBytes { words, found }
+    }
+
+    /// Whether `rest` starts with the remembered bytes.
+    #[inline]
+    fn starts(&self, rest: &[u8]) -> bool {
+        let n = self.found.message_start as usize;
+        let Some(head) = rest.get(..n) else {
+            return false;
+        };
+        let mut chunks = head.chunks_exact(8);
+        for (chunk, w) in (&mut chunks).zip(&self.words) {
+            if u64::from_le_bytes(chunk.try_into().expect("eight bytes")) != *w {
+                return false;
+            }
+        }
+        let tail = chunks.remainder();
+        let mut last = [0u8; 8];
+        last[..tail.len()].copy_from_slice(tail);
+        tail.is_empty() || u64::from_le_bytes(last) == self.words[n / 8]
+    }
+}
+
+thread_local! {
+    /// The bytes of the last `host tag[pid]: ` read on this thread, and what they were: a
+    /// file from one daemon repeats them on every line, and checking a tag byte by byte was
+    /// a sixth of the parsing of a HAProxy line.
+    static LAST_HOST_TAG: std::cell::RefCell<Option<HostTagBytes>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// [`read_host_and_tag`], remembering the last answer by the bytes it depended on (the tokens
+/// and the space after each), which decide it alone.
+#[inline]
+fn host_and_tag(rest: &[u8]) -> Option<HostTag> {
+    let hit = LAST_HOST_TAG.with_borrow(|last| {
+        last.as_ref()
+            .filter(|last| last.starts(rest))
+            .map(|last| last.found)
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let found = read_host_and_tag(rest)?;
+    let n = found.message_start as usize;
+    // Only when a space ended the tag: at the end of the line, the next line's longer tag
+    // could start with the same bytes.
+    if n <= HOST_TAG_CACHED && rest[n - 1] == b' ' {
+        LAST_HOST_TAG.set(Some(HostTagBytes::new(&rest[..n], found)));
+    }
+    Some(found)
+}
+
+/// `host tag[pid]: ` or `tag[pid]: ` at the start of `rest`.
+fn read_host_and_tag(rest: &[u8]) -> Option<HostTag> {
+    let mut c = Cursor::new(rest);
+    let first = c.token()?;
+    let small = |n: usize| u32::try_from(n).ok();
+    if let Some(tag) = syslog_tag(first) {
+        return Some(HostTag {
+            host_len: None,
+            tag_start: 0,
+            tag_len: small(tag.len())?,
+            message_start: small(c.pos())?,
+        });
+    }
+    let tag_start = c.pos();
+    let tag = syslog_tag(c.token()?)?;
+    Some(HostTag {
+        host_len: Some(small(first.len())?),
+        tag_start: small(tag_start)?,
+        tag_len: small(tag.len())?,
+        message_start: small(c.pos())?,
+    })
 }
 
 /// `sample` with the bytes at some positions replaced: input for the web formats' property tests
@@ -293,6 +390,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Remembering the last host and tag never changes an answer, whatever came before.
+    #[test]
+    fn remembered_host_and_tag_agree_with_reading_them() {
+        let lines: [&[u8]; 9] = [
+            b"Feb  6 12:14:14 lb1 haproxy[14389]: msg",
+            b"Feb  6 12:14:14 lb1 haproxy[14389]:",
+            b"Feb  6 12:14:14 lb1 haproxy[14389]:x y",
+            b"Feb  6 12:14:14 lb1 haproxy[14389]: ",
+            b"Feb  6 12:14:14 lb1 haproxy[143890]: msg",
+            b"Feb  6 12:14:14 haproxy[14389]: msg",
+            b"Feb  6 12:14:14 lb1 haproxy[14389]:  two spaces",
+            b"Feb  6 12:14:14 a-very-long-host-name.example.internal haproxy[14389]: m",
+            b"Feb  6 12:14:14 lb1 nginx: msg",
+        ];
+        fn fresh(line: &[u8]) -> (Option<&[u8]>, Option<&[u8]>, Vec<u8>) {
+            LAST_HOST_TAG.set(None);
+            let (h, m) = split_header(line);
+            (h.host, h.tag, m.to_vec())
+        }
+        let want: Vec<_> = lines.iter().map(|l| fresh(l)).collect();
+        for first in 0..lines.len() {
+            for second in 0..lines.len() {
+                fresh(lines[first]);
+                let (h, m) = split_header(lines[second]);
+                assert_eq!(
+                    (h.host, h.tag, m.to_vec()),
+                    want[second],
+                    "{:?} after {:?}",
+                    String::from_utf8_lossy(lines[second]),
+                    String::from_utf8_lossy(lines[first])
+                );
+            }
+        }
+        assert_eq!(want[1].2, b"");
     }
 
     #[test]
