@@ -18,7 +18,7 @@
 //!
 //! An object without a recognisable time is still an event; it takes the previous event's time.
 
-use super::fields::parse_decimal;
+use super::fields::{find_either, parse_decimal};
 use super::{Event, Format, Level, Parsed, Sample, SourceKind};
 use crate::time::parse::{clf, iso8601};
 use crate::time::{LineTime, Timestamp};
@@ -52,7 +52,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
-        j += memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        j += find_either(b'"', b'\\', b.get(j..)?)?;
         if b[j] == b'\\' {
             j += 2;
         } else {

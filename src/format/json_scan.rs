@@ -2,6 +2,8 @@
 //! lines are JSON objects written by one program in one key order (PostgreSQL's jsonlog,
 //! MongoDB's structured log). Nothing allocates; strings come back still escaped.
 
+use super::fields::find_either;
+
 /// The raw value of the first `"key": …` in `line` whose key is not inside a string (an escaped
 /// `\"key\"` in a message is skipped). `quoted_key` includes the quotes: `b"\"msg\""`.
 ///
@@ -60,7 +62,7 @@ pub fn string_body(b: &[u8]) -> Option<&[u8]> {
     }
     let mut i = 1;
     loop {
-        i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        i += find_either(b'"', b'\\', b.get(i..)?)?;
         if b[i] == b'\\' {
             i += 2;
         } else {

@@ -11,6 +11,7 @@
 //! logfmt, every word of the line must be a pair, there must be at least three, and one must be a
 //! time.
 
+use super::fields::find_either;
 use super::json::{Value, level_of, time_of};
 use super::{Event, Format, Level, Parsed, Sample, SourceKind};
 
@@ -44,7 +45,7 @@ fn pair(b: &[u8], i: usize) -> Option<(&[u8], Raw<'_>, usize)> {
     if rest.get(v) == Some(&b'"') {
         let mut j = v + 1;
         loop {
-            j += memchr::memchr2(b'"', b'\\', rest.get(j..)?)?;
+            j += find_either(b'"', b'\\', rest.get(j..)?)?;
             if rest[j] == b'\\' {
                 j += 2;
             } else {
