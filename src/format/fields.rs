@@ -141,6 +141,31 @@ fn space_bits_of(bytes: &[u8]) -> u64 {
     }
 }
 
+/// The ends of the first `N` space-separated tokens of `bytes`, when all of them lie within
+/// its first 128 bytes and none is empty (no space first, no two spaces together before the
+/// last end): token `k` is `bytes[ends[k - 1] + 1..ends[k]]`, the first `bytes[..ends[0]]`.
+/// For the high-volume formats' fixed layouts, whose first dozen fields are then a mask and
+/// a trailing-zero count each, not a scan; a line that does not fit is read the general way.
+#[inline]
+pub fn token_ends<const N: usize>(bytes: &[u8]) -> Option<[usize; N]> {
+    let head = &bytes[..bytes.len().min(128)];
+    let (lo, hi) = head.split_at(head.len().min(64));
+    let spaces = u128::from(space_bits_of(lo)) | u128::from(space_bits_of(hi)) << 64;
+    let mut rest = spaces;
+    let mut ends = [0usize; N];
+    for end in &mut ends {
+        if rest == 0 {
+            return None;
+        }
+        *end = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+    }
+    let last = *ends.last()?;
+    // A bit set at `i` where spaces stand at `i` and `i + 1`: an empty token between them.
+    let doubled = spaces & (spaces >> 1) & ((1u128 << last) - 1);
+    (spaces & 1 == 0 && doubled == 0).then_some(ends)
+}
+
 /// Reads fields left to right from one line.
 ///
 /// Space-separated tokens are most of what the hand-written parsers read, a dozen or more per
@@ -518,6 +543,48 @@ mod tests {
         assert_eq!(find_byte(b'!', b"\x20\x21"), Some(1));
         assert_eq!(find_byte(0, &[1, 0x80, 0xff, 0, 0, 1, 1, 1, 1]), Some(3));
         assert_eq!(find_byte(0x80, &[0x7f, 0x81, 0, 0x80]), Some(3));
+    }
+
+    #[test]
+    fn token_ends_agree_with_the_cursor() {
+        let lines: [&[u8]; 8] = [
+            b"a bb ccc dddd e",
+            b"a bb ccc",
+            b"a bb  ccc dddd",
+            b" a bb ccc dddd",
+            b"a bb ccc  dddd",
+            b"a bb ccc ",
+            b"a\tb ccc dddd e",
+            b"",
+        ];
+        for line in lines {
+            let mut c = Cursor::new(line);
+            let want: Option<Vec<usize>> = (0..3)
+                .map(|_| {
+                    let before = c.pos();
+                    let tok = c.token()?;
+                    let end = before + tok.len();
+                    (line.get(end) == Some(&b' ')).then_some(end)
+                })
+                .collect();
+            // A space before the first token is an empty token to the cursor.
+            let want = want.filter(|_| line.first() != Some(&b' '));
+            assert_eq!(
+                token_ends::<3>(line).map(|e| e.to_vec()),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        // Past the first 64 bytes, and not past 128.
+        let mut long = vec![b'x'; 200];
+        for at in [10, 70, 127] {
+            long[at] = b' ';
+        }
+        assert_eq!(token_ends::<3>(&long), Some([10, 70, 127]));
+        long[127] = b'x';
+        long[130] = b' ';
+        assert_eq!(token_ends::<3>(&long), None);
     }
 
     #[test]

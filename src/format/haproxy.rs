@@ -30,7 +30,7 @@ use super::{Event, Format, Level, Parsed, Request, Sample, SourceKind};
 use crate::time::parse::clf;
 
 /// A signed timer as HAProxy writes it: `-1`, `230`, `+2306` (logasap).
-fn timer(part: &[u8]) -> Option<i64> {
+pub(super) fn timer(part: &[u8]) -> Option<i64> {
     let part = part.strip_prefix(b"+").unwrap_or(part);
     match part.strip_prefix(b"-") {
         Some(neg) => parse_u64(neg).map(|v| -(v.min(i64::MAX as u64) as i64)),
@@ -40,7 +40,7 @@ fn timer(part: &[u8]) -> Option<i64> {
 
 /// The timers field: `TR/Tw/Tc/Tr/Ta` (HTTP) or `Tw/Tc/Tt` (TCP). Returns the number of timers
 /// and the last one, the total. One pass over the bytes: it is read on every request.
-fn timers(tok: &[u8]) -> Option<(usize, i64)> {
+pub(super) fn timers(tok: &[u8]) -> Option<(usize, i64)> {
     let mut n = 0;
     let mut rest = tok;
     loop {
@@ -56,7 +56,7 @@ fn timers(tok: &[u8]) -> Option<(usize, i64)> {
 }
 
 /// `ip:port` → `ip` (IPv6 addresses keep their colons); `-` for an unknown address is `None`.
-fn client_address(tok: &[u8]) -> Option<&[u8]> {
+pub(super) fn client_address(tok: &[u8]) -> Option<&[u8]> {
     let colon = rfind_byte(b':', tok)?;
     let (ip, port) = (&tok[..colon], &tok[colon + 1..]);
     if port.is_empty() || !port.iter().all(u8::is_ascii_digit) || ip.is_empty() || ip == b"-" {
@@ -68,7 +68,7 @@ fn client_address(tok: &[u8]) -> Option<&[u8]> {
 /// The level a termination state implies (section 8.5): the first character says who ended the
 /// session. Server-side aborts and timeouts, resource exhaustion and internal errors are errors;
 /// the proxy's own denials, kills and client timeouts are warnings.
-fn termination_level(state: &[u8]) -> Level {
+pub(super) fn termination_level(state: &[u8]) -> Level {
     match state.first() {
         Some(b'S' | b's' | b'R' | b'I') => Level::Error,
         Some(b'P' | b'D' | b'K' | b'c') => Level::Warning,
@@ -76,7 +76,7 @@ fn termination_level(state: &[u8]) -> Level {
     }
 }
 
-fn is_termination_state(tok: &[u8]) -> bool {
+pub(super) fn is_termination_state(tok: &[u8]) -> bool {
     matches!(tok.len(), 2 | 4) && tok.iter().all(|c| c.is_ascii_alphabetic() || *c == b'-')
 }
 
@@ -105,8 +105,24 @@ fn skip_captures(c: &mut Cursor<'_>) {
     }
 }
 
+/// The method and path of the quoted request that ends an HTTP log line, after any captured
+/// headers; the cursor is just past the queue counters.
+pub(super) type MethodAndPath<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+pub(super) fn request_line<'a>(c: &mut Cursor<'a>) -> MethodAndPath<'a> {
+    c.skip_spaces();
+    skip_captures(c);
+    if c.eat(b'"').is_none() {
+        return (None, None);
+    }
+    let rest = c.rest();
+    // A line cut at HAProxy's length limit loses the closing quote.
+    let request = &rest[..find_byte(b'"', rest).unwrap_or(rest.len())];
+    split_request_line(request)
+}
+
 /// A request or connection log line, or an error log line, starting at the client address.
-fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>> {
+pub(super) fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>> {
     let mut c = Cursor::new(body);
     let client_tok = c.token()?;
     let client = client_address(client_tok);
@@ -166,18 +182,11 @@ fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>> {
     } else {
         c.seek(before);
     }
-    let mut method = None;
-    let mut path = None;
-    if http {
-        c.skip_spaces();
-        skip_captures(&mut c);
-        if c.eat(b'"').is_some() {
-            let rest = c.rest();
-            // A line cut at HAProxy's length limit loses the closing quote.
-            let request = &rest[..find_byte(b'"', rest).unwrap_or(rest.len())];
-            (method, path) = split_request_line(request);
-        }
-    }
+    let (method, path) = if http {
+        request_line(&mut c)
+    } else {
+        (None, None)
+    };
     event.level = level;
     event.request = Some(Request {
         status,
@@ -257,7 +266,8 @@ fn parse_haproxy(line: &[u8]) -> Parsed<'_> {
     if body
         .first()
         .is_some_and(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'-' | b'u'))
-        && let Some(event) = parse_session(body, &h)
+        && let Some(event) =
+            super::haproxy_fast::parse_http(body, &h).or_else(|| parse_session(body, &h))
     {
         return Parsed::Event(event);
     }
@@ -373,6 +383,10 @@ mod tests {
         assert_eq!(timers(b"0/-1/-1/-1/0"), Some((5, 0)));
         assert_eq!(timers(b"0/0/+5007"), Some((3, 5007)));
         assert_eq!(timers(b"1/2/3/4/-1"), Some((5, -1)));
+        assert_eq!(timers(b"+-1/+2/3"), Some((3, 3)));
+        assert_eq!(timers(b"1/2/+-7"), Some((3, -7)));
+        assert_eq!(timers(b"0/0/99999999999999999999"), None);
+        assert_eq!(timers(b"0/0/9999999999999999999"), Some((3, i64::MAX)));
         for bad in [
             &b"1/2"[..],
             b"1/2/3/4",
@@ -382,8 +396,28 @@ mod tests {
             b"1//2",
             b"a/b/c",
             b"",
+            b"1/2/-+3",
+            b"1/2/3-",
+            b"1/2/3/",
+            b"1/-/3",
+            b"1/2/3 ",
         ] {
             assert_eq!(timers(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass reading of the timers is the field split at `/`, each part a timer.
+        #[test]
+        fn timers_are_timers_split_at_slashes(
+            tok in proptest::collection::vec(proptest::sample::select(b"0123456789/+-x".to_vec()), 0..24),
+        ) {
+            let parts: Vec<&[u8]> = tok.split(|c| *c == b'/').collect();
+            let values: Option<Vec<i64>> = parts.iter().map(|p| timer(p)).collect();
+            let want = values
+                .filter(|v| matches!(v.len(), 3 | 5))
+                .map(|v| (v.len(), *v.last().expect("three or five")));
+            proptest::prop_assert_eq!(timers(&tok), want);
         }
     }
 

@@ -18,6 +18,7 @@ pub mod fields;
 pub mod generic;
 pub mod glog;
 pub mod haproxy;
+mod haproxy_fast;
 pub mod java;
 pub mod json;
 pub mod json_scan;
