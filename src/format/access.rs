@@ -11,7 +11,9 @@
 //! - `ingress_nginx`: the Kubernetes ingress-nginx default `upstreaminfo` layout, which adds the
 //!   request length and time, the upstream name, address, response time and status.
 
-use super::fields::{Cursor, parse_decimal, parse_status, parse_u64, split_request_line};
+use super::fields::{
+    Cursor, find_byte, parse_decimal, parse_status, parse_u64, split_request_line,
+};
 use super::{Event, Format, Level, Parsed, Request, Sample, SourceKind};
 use crate::time::parse::clf;
 
@@ -75,7 +77,7 @@ fn set_latency(event: &mut Event<'_>, ms: f64) {
 
 /// A time in seconds as nginx writes it: has a decimal point (`0.004`).
 fn nginx_seconds(tok: &[u8]) -> Option<f64> {
-    memchr::memchr(b'.', tok)?;
+    find_byte(b'.', tok)?;
     parse_decimal(tok).filter(|v| *v >= 0.0)
 }
 
@@ -97,7 +99,7 @@ fn parse_nginx_timed(line: &[u8]) -> Parsed<'_> {
             continue;
         }
         let Some(tok) = c.token() else { break };
-        let (key, value) = match memchr::memchr(b'=', tok) {
+        let (key, value) = match find_byte(b'=', tok) {
             Some(eq) => (
                 &tok[..eq],
                 tok[eq + 1..].strip_prefix(b"\"").unwrap_or(&tok[eq + 1..]),

@@ -128,17 +128,26 @@ fn space_bits(block: &[u8; 64]) -> u64 {
     bits
 }
 
-/// The spaces among up to 64 bytes; the bytes past the end count as not spaces.
+/// The spaces among `bytes[start..]`, up to 64 of them: bit `i` for `bytes[start + i]`. A
+/// window that runs past the end is read as the last 64 bytes of `bytes`, shifted, when there
+/// are that many (no copy; a variable-length copy was a memcpy call per line); only a line
+/// shorter than 64 bytes is copied into a block.
 #[inline]
-fn space_bits_of(bytes: &[u8]) -> u64 {
-    match <&[u8; 64]>::try_from(bytes) {
-        Ok(block) => space_bits(block),
-        Err(_) => {
-            let mut block = [0u8; 64];
-            block[..bytes.len()].copy_from_slice(bytes);
-            space_bits(&block)
-        }
+fn spaces_from(bytes: &[u8], start: usize) -> u64 {
+    let n = bytes.len();
+    if let Some(block) = bytes.get(start..start + 64) {
+        return space_bits(block.try_into().expect("64 bytes"));
     }
+    if start >= n {
+        return 0;
+    }
+    if n >= 64 {
+        let block: &[u8; 64] = bytes[n - 64..].try_into().expect("64 bytes");
+        return space_bits(block) >> (64 - (n - start));
+    }
+    let mut block = [0u8; 64];
+    block[..n - start].copy_from_slice(&bytes[start..]);
+    space_bits(&block)
 }
 
 /// The ends of the first `N` space-separated tokens of `bytes`, when all of them lie within
@@ -149,8 +158,7 @@ fn space_bits_of(bytes: &[u8]) -> u64 {
 #[inline]
 pub fn token_ends<const N: usize>(bytes: &[u8]) -> Option<[usize; N]> {
     let head = &bytes[..bytes.len().min(128)];
-    let (lo, hi) = head.split_at(head.len().min(64));
-    let spaces = u128::from(space_bits_of(lo)) | u128::from(space_bits_of(hi)) << 64;
+    let spaces = u128::from(spaces_from(head, 0)) | u128::from(spaces_from(head, 64)) << 64;
     let mut rest = spaces;
     let mut ends = [0usize; N];
     for end in &mut ends {
@@ -208,7 +216,7 @@ impl<'a> Cursor<'a> {
             let len = (self.bytes.len() - start).min(64);
             self.window = start;
             self.window_len = len;
-            self.spaces = space_bits_of(&self.bytes[start..start + len]);
+            self.spaces = spaces_from(self.bytes, start);
             if self.spaces != 0 {
                 return Some(start + self.spaces.trailing_zeros() as usize);
             }
@@ -543,6 +551,28 @@ mod tests {
         assert_eq!(find_byte(b'!', b"\x20\x21"), Some(1));
         assert_eq!(find_byte(0, &[1, 0x80, 0xff, 0, 0, 1, 1, 1, 1]), Some(3));
         assert_eq!(find_byte(0x80, &[0x7f, 0x81, 0, 0x80]), Some(3));
+    }
+
+    #[test]
+    fn space_windows_agree_with_a_plain_search() {
+        let line: Vec<u8> = (0..140u32)
+            .map(|i| {
+                if i % 7 == 3 || i % 11 == 0 {
+                    b' '
+                } else {
+                    b'x'
+                }
+            })
+            .collect();
+        for len in 0..line.len() {
+            let bytes = &line[..len];
+            for start in 0..=len + 1 {
+                let want = (0..64)
+                    .filter(|i| bytes.get(start + i) == Some(&b' '))
+                    .fold(0u64, |m, i| m | 1 << i);
+                assert_eq!(spaces_from(bytes, start), want, "len {len} start {start}");
+            }
+        }
     }
 
     #[test]
