@@ -41,6 +41,9 @@ pub(super) fn timer(part: &[u8]) -> Option<i64> {
 /// The timers field: `TR/Tw/Tc/Tr/Ta` (HTTP) or `Tw/Tc/Tt` (TCP). Returns the number of timers
 /// and the last one, the total. One pass over the bytes: it is read on every request.
 pub(super) fn timers(tok: &[u8]) -> Option<(usize, i64)> {
+    if let Some(found) = unsigned_timers(tok) {
+        return Some(found);
+    }
     let mut n = 0;
     let mut rest = tok;
     loop {
@@ -53,6 +56,36 @@ pub(super) fn timers(tok: &[u8]) -> Option<(usize, i64)> {
             None => return matches!(n, 3 | 5).then_some((n, value)),
         }
     }
+}
+
+/// [`timers`] for the usual field, digits and slashes only (`0/0/1/48/49`): checked in one
+/// pass of predictable branches, and only the total is parsed. `None` when the field has a
+/// sign anywhere or does not hold three or five timers; [`timers`] then reads it part by part.
+#[inline]
+fn unsigned_timers(tok: &[u8]) -> Option<(usize, i64)> {
+    let (mut slashes, mut run, mut longest, mut last_start) = (0usize, 0usize, 0usize, 0usize);
+    for (i, &c) in tok.iter().enumerate() {
+        if c == b'/' {
+            if run == 0 {
+                return None;
+            }
+            slashes += 1;
+            run = 0;
+            last_start = i + 1;
+        } else if c.is_ascii_digit() {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            return None;
+        }
+    }
+    if run == 0 || longest > 19 || !matches!(slashes, 2 | 4) {
+        return None;
+    }
+    let total = tok[last_start..]
+        .iter()
+        .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
+    Some((slashes + 1, total.min(i64::MAX as u64) as i64))
 }
 
 /// `ip:port` → `ip` (IPv6 addresses keep their colons); `-` for an unknown address is `None`.
