@@ -266,6 +266,17 @@ fn sketch_rank(hash: u64) -> u8 {
     rest.leading_zeros() as u8 + 1
 }
 
+/// Every value of an exact set into a sketch. Every slot is visited, empty ones included (a
+/// zero ranks 0, which changes nothing): a branch on each slot's emptiness would be
+/// mispredicted half the time.
+fn sketch_insert_slots(registers: &mut [u8; HLL_REGISTERS], set: &ExactSet) {
+    for &h in &set.slots {
+        let rank = sketch_rank(h) & 0u8.wrapping_sub(u8::from(h != 0));
+        let r = &mut registers[sketch_index(h)];
+        *r = (*r).max(rank);
+    }
+}
+
 fn sketch_insert(registers: &mut [u8; HLL_REGISTERS], hash: u64) {
     let (index, rank) = (sketch_index(hash), sketch_rank(hash));
     if rank > registers[index] {
@@ -292,20 +303,18 @@ impl DistinctCount {
     fn switch_to_sketch(&mut self) {
         if let DistinctCount::Exact(values) = self {
             let mut registers = Box::new([0u8; HLL_REGISTERS]);
-            // Every slot, empty ones included (a zero ranks 0, which changes nothing): a
-            // branch on each slot's emptiness would be mispredicted half the time.
-            for &h in &values.slots {
-                let rank = sketch_rank(h) & 0u8.wrapping_sub(u8::from(h != 0));
-                let r = &mut registers[sketch_index(h)];
-                *r = (*r).max(rank);
-            }
+            sketch_insert_slots(&mut registers, values);
             *self = DistinctCount::Sketch(registers);
         }
     }
 
     pub fn merge(&mut self, other: &DistinctCount) {
         match other {
-            DistinctCount::Exact(values) => values.iter().for_each(|h| self.insert_hash(h)),
+            DistinctCount::Exact(values) => match self {
+                // How a run's buckets add up to its totals, once past the exact limit.
+                DistinctCount::Sketch(mine) => sketch_insert_slots(mine, values),
+                DistinctCount::Exact(_) => values.iter().for_each(|h| self.insert_hash(h)),
+            },
             DistinctCount::Sketch(theirs) => {
                 self.switch_to_sketch();
                 if let DistinctCount::Sketch(mine) = self {
