@@ -180,9 +180,17 @@ pub fn rebucket_over<B: BucketValue>(
             metrics: B::default(),
         })
         .collect();
+    // The first bucket into an empty one is a copy: merging it into the default rebuilt
+    // every exact client set value by value, for every bucket of every series, a fixed cost
+    // of the run's span (~20 ms for a day of 10 s buckets) however few lines it holds.
+    let mut empty = vec![true; out.len()];
     for (index, b) in &series.buckets {
         let at = ((index * series.width).div_euclid(width) - lo) as usize;
-        out[at].metrics.merge(b);
+        if std::mem::take(&mut empty[at]) {
+            out[at].metrics = b.clone();
+        } else {
+            out[at].metrics.merge(b);
+        }
     }
     out
 }
