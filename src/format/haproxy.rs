@@ -215,13 +215,29 @@ pub(super) fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<
     } else {
         c.seek(before);
     }
-    let (method, path) = if http {
+    let request = if http {
         request_line(&mut c)
     } else {
         (None, None)
     };
     event.level = level;
-    event.request = Some(Request {
+    event.request = Some(session_request(
+        status, total, client, request, bytes_sent, upstream,
+    ));
+    Some(event)
+}
+
+/// The request of a session line, from the fields both readers of it find: the total time
+/// is a latency unless it is `-1`.
+pub(super) fn session_request<'a>(
+    status: u16,
+    total: i64,
+    client: Option<&'a [u8]>,
+    (method, path): MethodAndPath<'a>,
+    bytes_sent: Option<u64>,
+    upstream: &'a [u8],
+) -> Request<'a> {
+    Request {
         status,
         latency_ms: (total >= 0).then_some(total as f64),
         client,
@@ -229,8 +245,7 @@ pub(super) fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<
         path,
         bytes_sent,
         upstream: Some(upstream),
-    });
-    Some(event)
+    }
 }
 
 /// HAProxy's stderr prefix, also seen inside syslog messages: `[WARNING]  (8) : ` or, before

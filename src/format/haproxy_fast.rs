@@ -17,10 +17,11 @@
 
 use super::fields::{Cursor, find_byte, token_ends};
 use super::haproxy::{
-    client_address, is_termination_state, request_line, termination_level, timer, timers,
+    client_address, is_termination_state, request_line, session_request, termination_level, timer,
+    timers,
 };
 use super::syslog_wrap::Header;
-use super::{Event, Level, Request};
+use super::{Event, Level};
 use crate::time::parse::clf;
 
 /// Fields before the request: client, accept date, frontend, backend/server, timers, status,
@@ -66,20 +67,14 @@ pub(super) fn parse_http<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>
     let level = Level::from_http_status(status).max(termination_level(state));
     let mut c = Cursor::new(body);
     c.seek(ends[FIELDS - 1] + 1);
-    let (method, path) = request_line(&mut c);
+    let request = request_line(&mut c);
     let mut event = Event::new(accept, body);
     event.host = h.host;
     event.component = Some(frontend.strip_suffix(b"~").unwrap_or(frontend));
     event.level = level;
-    event.request = Some(Request {
-        status,
-        latency_ms: (total >= 0).then_some(total as f64),
-        client,
-        method,
-        path,
-        bytes_sent,
-        upstream: Some(upstream),
-    });
+    event.request = Some(session_request(
+        status, total, client, request, bytes_sent, upstream,
+    ));
     Some(event)
 }
 
