@@ -11,6 +11,7 @@
 //! depend on how the input was chunked, and memory stays bounded however long the logs run.
 
 use super::sketch::{DistinctCount, LatencyHistogram};
+use crate::format::fields::same_bytes;
 use crate::format::{Request, SourceKind};
 use crate::time::{Timestamp, earliest, latest};
 use std::collections::BTreeMap;
@@ -41,28 +42,10 @@ pub struct BucketMetrics {
     pub backends: Vec<(String, u64)>,
 }
 
-/// Whether two names are the same, without a call to memcmp for the short names backends
-/// have (`app/web1`): every request compares its backend with a bucket's few.
-#[inline]
-fn same_name(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
-    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
-    match n {
-        // Two overlapping words cover the name.
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        _ => a == b,
-    }
-}
-
 fn add_backend(backends: &mut Vec<(String, u64)>, name: &[u8], n: u64) {
     if let Some(slot) = backends
         .iter_mut()
-        .find(|(b, _)| same_name(b.as_bytes(), name))
+        .find(|(b, _)| same_bytes(b.as_bytes(), name))
     {
         slot.1 += n;
     } else if backends.len() < MAX_BACKENDS {
@@ -348,27 +331,6 @@ impl MetricsPartial {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_compare_as_bytes_do() {
-        let names: Vec<Vec<u8>> = (0..=20)
-            .flat_map(|len| {
-                let base: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
-                let mut variants = vec![base.clone()];
-                for at in 0..len {
-                    let mut v = base.clone();
-                    v[at] = b'Z';
-                    variants.push(v);
-                }
-                variants
-            })
-            .collect();
-        for a in &names {
-            for b in &names {
-                assert_eq!(same_name(a, b), a == b, "{a:?} {b:?}");
-            }
-        }
-    }
 
     #[test]
     fn ports_come_off_ipv4_clients_only() {

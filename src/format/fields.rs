@@ -89,43 +89,45 @@ pub fn rfind_byte(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().rposition(|&b| b == needle)
 }
 
-/// Bit `i` set where `block[i]` is a space: four 16-byte compares and mask extractions (SSE2,
-/// which every x86-64 has), instead of a branch per byte.
-#[cfg(target_arch = "x86_64")]
+/// Bit `i` set where `block[i]` is a space: four 16-byte compares and mask extractions,
+/// instead of a branch per byte.
 #[inline]
 fn space_bits(block: &[u8; 64]) -> u64 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    let mut bits = 0u64;
-    // SAFETY: SSE2 is part of the x86-64 baseline, so these instructions always exist; each
-    // load reads one 16-byte lane of `block`, and an unaligned load needs nothing more.
-    unsafe {
-        let space = _mm_set1_epi8(b' ' as i8);
-        for (i, lane) in block.chunks_exact(16).enumerate() {
-            let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
-            let m = _mm_movemask_epi8(_mm_cmpeq_epi8(v, space)) as u16;
-            bits |= u64::from(m) << (16 * i);
-        }
-    }
-    bits
+    block
+        .chunks_exact(16)
+        .enumerate()
+        .fold(0, |bits, (i, lane)| {
+            let lane: &[u8; 16] = lane.try_into().expect("sixteen bytes");
+            bits | u64::from(eq_either_bits(lane, b' ', b' ')) << (16 * i)
+        })
 }
 
-/// Bit `i` set where `block[i]` is a space, eight bytes at a time in a machine word.
-#[cfg(not(target_arch = "x86_64"))]
+/// Whether `a` and `b` are the same bytes, compared in words (the last overlapping the one
+/// before) rather than with a call to memcmp: for the short strings compared on every line,
+/// such as a request's backend against a bucket's few.
 #[inline]
-fn space_bits(block: &[u8; 64]) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut bits = 0u64;
-    for (i, word) in block.chunks_exact(8).enumerate() {
-        let v = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ (0x2020_2020_2020_2020);
-        // The high bit of each byte set exactly where the byte is zero (no borrows).
-        let zero = !(((v & LOW7) + LOW7) | v | LOW7);
-        // Gather the eight high bits into one byte.
-        let packed = ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
-        bits |= packed << (8 * i);
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
     }
-    bits
+    if n < 8 {
+        let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
+        return if n < 4 {
+            a == b
+        } else {
+            half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+        };
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
 }
 
 /// The spaces among `bytes[start..]`, up to 64 of them: bit `i` for `bytes[start + i]`. A
@@ -521,6 +523,27 @@ mod tests {
         assert_eq!((c.token(), c.token()), (Some(&b"a"[..]), None));
         c.skip_spaces();
         assert_eq!(c.token(), Some(&b"b"[..]));
+    }
+
+    #[test]
+    fn same_bytes_compare_as_slices_do() {
+        let names: Vec<Vec<u8>> = (0..=20)
+            .flat_map(|len| {
+                let base: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
+                let mut variants = vec![base.clone()];
+                for at in 0..len {
+                    let mut v = base.clone();
+                    v[at] = b'Z';
+                    variants.push(v);
+                }
+                variants
+            })
+            .collect();
+        for a in &names {
+            for b in &names {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

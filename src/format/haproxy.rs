@@ -39,7 +39,7 @@ pub(super) fn timer(part: &[u8]) -> Option<i64> {
 }
 
 /// The timers field: `TR/Tw/Tc/Tr/Ta` (HTTP) or `Tw/Tc/Tt` (TCP). Returns the number of timers
-/// and the last one, the total. One pass over the bytes: it is read on every request.
+/// and the last one, the total.
 pub(super) fn timers(tok: &[u8]) -> Option<(usize, i64)> {
     if let Some(found) = unsigned_timers(tok) {
         return Some(found);
@@ -89,13 +89,31 @@ fn unsigned_timers(tok: &[u8]) -> Option<(usize, i64)> {
 }
 
 /// `ip:port` → `ip` (IPv6 addresses keep their colons); `-` for an unknown address is `None`.
-pub(super) fn client_address(tok: &[u8]) -> Option<&[u8]> {
+fn client_address(tok: &[u8]) -> Option<&[u8]> {
     let colon = rfind_byte(b':', tok)?;
     let (ip, port) = (&tok[..colon], &tok[colon + 1..]);
     if port.is_empty() || !port.iter().all(u8::is_ascii_digit) || ip.is_empty() || ip == b"-" {
         return None;
     }
     Some(ip)
+}
+
+/// The client field of a session line: `Some(address)`, or `Some(None)` for an unknown one
+/// (`-:port`, a unix socket); `None` when the token is not a client field.
+#[inline]
+pub(super) fn session_client(tok: &[u8]) -> Option<Option<&[u8]>> {
+    let client = client_address(tok);
+    (client.is_some() || tok.starts_with(b"-:") || tok.starts_with(b"unix:")).then_some(client)
+}
+
+/// An HTTP log line's status: 0 for `-1` (the server never answered).
+#[inline]
+pub(super) fn session_status(tok: &[u8]) -> Option<u16> {
+    match timer(tok)? {
+        s @ 100..=599 => Some(s as u16),
+        -1 => Some(0),
+        _ => None,
+    }
 }
 
 /// The level a termination state implies (section 8.5): the first character says who ended the
@@ -138,10 +156,11 @@ fn skip_captures(c: &mut Cursor<'_>) {
     }
 }
 
-/// The method and path of the quoted request that ends an HTTP log line, after any captured
-/// headers; the cursor is just past the queue counters.
+/// A request's method and path, as [`split_request_line`] finds them.
 pub(super) type MethodAndPath<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
 
+/// The method and path of the quoted request that ends an HTTP log line, after any captured
+/// headers; the cursor is just past the queue counters.
 pub(super) fn request_line<'a>(c: &mut Cursor<'a>) -> MethodAndPath<'a> {
     c.skip_spaces();
     skip_captures(c);
@@ -157,11 +176,7 @@ pub(super) fn request_line<'a>(c: &mut Cursor<'a>) -> MethodAndPath<'a> {
 /// A request or connection log line, or an error log line, starting at the client address.
 pub(super) fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>> {
     let mut c = Cursor::new(body);
-    let client_tok = c.token()?;
-    let client = client_address(client_tok);
-    if client.is_none() && !client_tok.starts_with(b"-:") && !client_tok.starts_with(b"unix:") {
-        return None;
-    }
+    let client = session_client(c.token()?)?;
     let (accept, _) = clf(c.bracketed()?)?;
     let frontend = c.token()?;
     let mut event = Event::new(accept, body);
@@ -186,16 +201,7 @@ pub(super) fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<
     }
     let (count, total) = found?;
     let http = count == 5;
-    let status = if http {
-        let tok = c.token()?;
-        match timer(tok)? {
-            s @ 100..=599 => s as u16,
-            -1 => 0,
-            _ => return None,
-        }
-    } else {
-        0
-    };
+    let status = if http { session_status(c.token()?)? } else { 0 };
     let bytes_sent = timer(c.token()?).and_then(|b| u64::try_from(b).ok());
     let mut level = Level::from_http_status(status);
     // Cookies (HTTP), then the termination state; a custom format may lack them. (Going back
@@ -229,6 +235,7 @@ pub(super) fn parse_session<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<
 
 /// The request of a session line, from the fields both readers of it find: the total time
 /// is a latency unless it is `-1`.
+#[inline]
 pub(super) fn session_request<'a>(
     status: u16,
     total: i64,

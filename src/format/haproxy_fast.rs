@@ -17,8 +17,8 @@
 
 use super::fields::{Cursor, find_byte, token_ends};
 use super::haproxy::{
-    client_address, is_termination_state, request_line, session_request, termination_level, timer,
-    timers,
+    is_termination_state, request_line, session_client, session_request, session_status,
+    termination_level, timer, timers,
 };
 use super::syslog_wrap::Header;
 use super::{Event, Level};
@@ -33,11 +33,7 @@ const FIELDS: usize = 12;
 pub(super) fn parse_http<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>> {
     let ends = token_ends::<FIELDS>(body)?;
     let field = |k: usize| &body[if k == 0 { 0 } else { ends[k - 1] + 1 }..ends[k]];
-    let client_tok = field(0);
-    let client = client_address(client_tok);
-    if client.is_none() && !client_tok.starts_with(b"-:") && !client_tok.starts_with(b"unix:") {
-        return None;
-    }
+    let client = session_client(field(0))?;
     // The accept date, all of the brackets: a `]` inside would end them sooner for the
     // general parser, and a date with a zone has a space in it.
     let inner = field(1).strip_prefix(b"[")?.strip_suffix(b"]")?;
@@ -54,11 +50,7 @@ pub(super) fn parse_http<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>
     let (5, total) = timers(field(4))? else {
         return None;
     };
-    let status = match timer(field(5))? {
-        s @ 100..=599 => s as u16,
-        -1 => 0,
-        _ => return None,
-    };
+    let status = session_status(field(5))?;
     let bytes_sent = timer(field(6)).and_then(|b| u64::try_from(b).ok());
     let state = field(9);
     if !is_termination_state(state) {

@@ -183,13 +183,15 @@ pub fn rebucket_over<B: BucketValue>(
     // The first bucket into an empty one is a copy: merging it into the default rebuilt
     // every exact client set value by value, for every bucket of every series, a fixed cost
     // of the run's span (~20 ms for a day of 10 s buckets) however few lines it holds.
-    let mut empty = vec![true; out.len()];
+    // (Buckets come in order, so a slot is empty until the first of them lands in it.)
+    let mut filled = None;
     for (index, b) in &series.buckets {
         let at = ((index * series.width).div_euclid(width) - lo) as usize;
-        if std::mem::take(&mut empty[at]) {
-            out[at].metrics = b.clone();
-        } else {
+        if filled == Some(at) {
             out[at].metrics.merge(b);
+        } else {
+            out[at].metrics = b.clone();
+            filled = Some(at);
         }
     }
     out
