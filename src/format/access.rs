@@ -11,6 +11,7 @@
 //! - `ingress_nginx`: the Kubernetes ingress-nginx default `upstreaminfo` layout, which adds the
 //!   request length and time, the upstream name, address, response time and status.
 
+use super::access_fast;
 use super::fields::{
     Cursor, find_byte, parse_decimal, parse_status, parse_u64, split_request_line,
 };
@@ -49,7 +50,7 @@ fn common_fields(line: &[u8]) -> Option<(Event<'_>, Cursor<'_>)> {
 }
 
 /// `common` plus the referer and user agent.
-fn combined_fields(line: &[u8]) -> Option<(Event<'_>, Cursor<'_>)> {
+pub(super) fn combined_fields(line: &[u8]) -> Option<(Event<'_>, Cursor<'_>)> {
     let (event, mut c) = common_fields(line)?;
     c.quoted()?;
     // The user agent is last: a line cut short inside it is still a request.
@@ -66,6 +67,9 @@ fn parse_common(line: &[u8]) -> Parsed<'_> {
 }
 
 fn parse_combined(line: &[u8]) -> Parsed<'_> {
+    if let Some((event, _)) = access_fast::combined(line) {
+        return Parsed::Event(event);
+    }
     as_parsed(combined_fields(line).map(|(e, _)| e))
 }
 
@@ -75,13 +79,36 @@ fn set_latency(event: &mut Event<'_>, ms: f64) {
     }
 }
 
-/// A time in seconds as nginx writes it: has a decimal point (`0.004`).
-fn nginx_seconds(tok: &[u8]) -> Option<f64> {
-    find_byte(b'.', tok)?;
-    parse_decimal(tok).filter(|v| *v >= 0.0)
+/// A time in seconds as nginx writes it (with a decimal point: `0.004`), in milliseconds. nginx
+/// writes three decimals, which are read as whole milliseconds exactly (`0.057` is 57, where
+/// `0.057 * 1000.0` would be 57.00000000000001); anything else is read as a decimal number.
+pub(super) fn nginx_millis(tok: &[u8]) -> Option<f64> {
+    let point = find_byte(b'.', tok)?;
+    let (int, frac) = (&tok[..point], &tok[point + 1..]);
+    if (1..=15).contains(&int.len())
+        && (1..=3).contains(&frac.len())
+        && let (Some(i), Some(f)) = (parse_u64(int), parse_u64(frac))
+    {
+        let scale = [0, 100, 10, 1][frac.len()];
+        return Some((i * 1000 + f * scale) as f64);
+    }
+    parse_decimal(tok)
+        .filter(|v| *v >= 0.0)
+        .map(|secs| secs * 1000.0)
 }
 
 fn parse_nginx_timed(line: &[u8]) -> Parsed<'_> {
+    if let Some((mut event, at)) = access_fast::combined(line)
+        && let Some(ms) = access_fast::plain_request_time(&line[at..])
+    {
+        set_latency(&mut event, ms);
+        return Parsed::Event(event);
+    }
+    parse_nginx_timed_general(line)
+}
+
+/// Any `nginx_timed` line, field by field: what the one-pass reader leaves.
+pub(super) fn parse_nginx_timed_general(line: &[u8]) -> Parsed<'_> {
     let Some((mut event, mut c)) = combined_fields(line) else {
         return Parsed::NotMine;
     };
@@ -109,15 +136,15 @@ fn parse_nginx_timed(line: &[u8]) -> Parsed<'_> {
         let value = value.strip_suffix(b"\"").unwrap_or(value);
         match key {
             b"" if request_time.is_none() => {
-                request_time = nginx_seconds(value);
+                request_time = nginx_millis(value);
             }
-            b"rt" | b"request_time" => request_time = nginx_seconds(value),
+            b"rt" | b"request_time" => request_time = nginx_millis(value),
             _ => {}
         }
     }
     match request_time {
-        Some(secs) => {
-            set_latency(&mut event, secs * 1000.0);
+        Some(ms) => {
+            set_latency(&mut event, ms);
             if let Some(r) = event.request.as_mut() {
                 r.upstream = upstream;
             }
@@ -145,7 +172,7 @@ fn parse_ingress_nginx(line: &[u8]) -> Parsed<'_> {
     };
     let fields = (|| {
         let _request_length = parse_u64(c.token()?)?;
-        let request_time = nginx_seconds(c.token()?)?;
+        let request_time = nginx_millis(c.token()?)?;
         let upstream_name = c.bracketed()?;
         let _alternative = c.bracketed()?;
         let upstream_addr = c.token()?;
@@ -154,7 +181,7 @@ fn parse_ingress_nginx(line: &[u8]) -> Parsed<'_> {
     let Some((request_time, upstream_name, upstream_addr)) = fields else {
         return Parsed::NotMine;
     };
-    set_latency(&mut event, request_time * 1000.0);
+    set_latency(&mut event, request_time);
     if let Some(r) = event.request.as_mut() {
         r.upstream = Some(if upstream_addr != b"-" {
             upstream_addr

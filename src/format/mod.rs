@@ -11,6 +11,7 @@
 //! not theirs.
 
 pub mod access;
+mod access_fast;
 pub mod apache_error;
 pub mod aws_lb;
 pub mod detect;
