@@ -67,8 +67,8 @@ fn parse_common(line: &[u8]) -> Parsed<'_> {
 }
 
 fn parse_combined(line: &[u8]) -> Parsed<'_> {
-    if let Some((event, _)) = access_fast::combined(line) {
-        return Parsed::Event(event);
+    if let Some(head) = access_fast::combined(line) {
+        return Parsed::Event(head.event(line, None));
     }
     as_parsed(combined_fields(line).map(|(e, _)| e))
 }
@@ -98,11 +98,10 @@ pub(super) fn nginx_millis(tok: &[u8]) -> Option<f64> {
 }
 
 fn parse_nginx_timed(line: &[u8]) -> Parsed<'_> {
-    if let Some((mut event, at)) = access_fast::combined(line)
-        && let Some(ms) = access_fast::plain_request_time(&line[at..])
+    if let Some(head) = access_fast::combined(line)
+        && let Some(ms) = access_fast::plain_request_time(&line[head.end..])
     {
-        set_latency(&mut event, ms);
-        return Parsed::Event(event);
+        return Parsed::Event(head.event(line, Some(ms)));
     }
     parse_nginx_timed_general(line)
 }
