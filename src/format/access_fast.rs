@@ -16,14 +16,14 @@
 
 use super::fields::{find_byte, find_either, parse_status, parse_u64, split_request_line};
 use super::{Event, Level, Request};
-use crate::time::parse::clf;
-use crate::time::{CivilTime, LineTime};
+use crate::time::LineTime;
+use crate::time::parse::{clf, clf_instant};
 
 /// What the one-pass reading of a `combined` line finds: plain values, so that the event is
 /// built where it is returned (building it here and moving it out, some 190 bytes, was a
 /// memcpy call per line).
 pub(super) struct CombinedHead<'a> {
-    time: CivilTime,
+    time: LineTime,
     status: u16,
     bytes_sent: Option<u64>,
     client: &'a [u8],
@@ -37,7 +37,7 @@ impl<'a> CombinedHead<'a> {
     pub(super) fn event(&self, line: &'a [u8], latency_ms: Option<f64>) -> Event<'a> {
         let (method, path) = split_request_line(self.request_line);
         Event {
-            time: Some(LineTime::Civil(self.time)),
+            time: Some(self.time),
             level: Level::from_http_status(self.status),
             host: None,
             component: None,
@@ -64,7 +64,11 @@ pub(super) fn combined(line: &[u8]) -> Option<CombinedHead<'_>> {
         return None;
     }
     let at = client_end + 6;
-    let (time, used) = clf(&line[at..])?;
+    // Web servers write the offset: the instant is read at once, as a number.
+    let (time, used) = match clf_instant(&line[at..]) {
+        Some((instant, used)) => (LineTime::Utc(instant), used),
+        None => clf(&line[at..]).map(|(civil, used)| (LineTime::Civil(civil), used))?,
+    };
     let at = at + used;
     if line.get(at..at + 3)? != b"] \"" {
         return None;
@@ -131,7 +135,27 @@ mod tests {
     use super::super::syslog_wrap::{STRUCTURAL, mangle};
     use super::super::{Format, Parsed};
     use super::*;
+    use crate::time::{Zone, ZoneConverter};
     use proptest::prelude::*;
+
+    /// The event with a time that states its offset as the instant it is, which is all the
+    /// ingest stage makes of it (the fast reading gives the instant, the general the fields).
+    fn instant(mut event: Event<'_>) -> Event<'_> {
+        if let Some(LineTime::Civil(civil)) = event.time
+            && civil.offset.is_some()
+        {
+            let utc = ZoneConverter::new(Zone::utc()).civil_to_utc(&civil);
+            event.time = utc.map(LineTime::Utc);
+        }
+        event
+    }
+
+    fn parsed_instant(parsed: Parsed<'_>) -> Parsed<'_> {
+        match parsed {
+            Parsed::Event(event) => Parsed::Event(instant(event)),
+            other => other,
+        }
+    }
 
     /// Whether the fast reading of `line` answered; wherever it does, it must be the general
     /// reading.
@@ -142,8 +166,8 @@ mod tests {
         let event = head.event(line, None);
         // The layout before the timings agrees with the general combined reader on its own.
         assert_eq!(
-            Some(&event),
-            combined_fields(line).as_ref().map(|(e, _)| e),
+            Some(instant(event)),
+            combined_fields(line).map(|(e, _)| instant(e)),
             "{:?}",
             String::from_utf8_lossy(line)
         );
@@ -151,8 +175,8 @@ mod tests {
             return false;
         };
         assert_eq!(
-            Parsed::Event(head.event(line, Some(ms))),
-            parse_nginx_timed_general(line),
+            Parsed::Event(instant(head.event(line, Some(ms)))),
+            parsed_instant(parse_nginx_timed_general(line)),
             "{:?}",
             String::from_utf8_lossy(line)
         );
@@ -282,7 +306,10 @@ mod tests {
             let (a, b, c, d, e, f, g, h, i, j) = parts;
             let line = format!("{a}{b}{c}{d}{e}{f}{g}{h}{i}{j}");
             agrees(line.as_bytes());
-            prop_assert_eq!(parse(&NGINX_TIMED, line.as_bytes()), parse_nginx_timed_general(line.as_bytes()));
+            prop_assert_eq!(
+                parsed_instant(parse(&NGINX_TIMED, line.as_bytes())),
+                parsed_instant(parse_nginx_timed_general(line.as_bytes()))
+            );
         }
 
         /// And on the default layout's lines with structural bytes put in.
@@ -293,7 +320,10 @@ mod tests {
         ) {
             let line = mangle(DEFAULT_LAYOUT[which % DEFAULT_LAYOUT.len()], &edits);
             agrees(&line);
-            prop_assert_eq!(parse(&NGINX_TIMED, &line), parse_nginx_timed_general(&line));
+            prop_assert_eq!(
+                parsed_instant(parse(&NGINX_TIMED, &line)),
+                parsed_instant(parse_nginx_timed_general(&line))
+            );
         }
     }
 }

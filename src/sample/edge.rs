@@ -60,12 +60,16 @@ mod tests {
         let Parsed::Event(e) = (f.parse)(line) else {
             panic!("{} does not read {}", f.name, String::from_utf8_lossy(line))
         };
-        let Some(LineTime::Civil(c)) = e.time else {
-            panic!("no time")
+        let micros = match e.time {
+            Some(LineTime::Civil(c)) => {
+                let secs = c.local_seconds().unwrap() - c.offset.unwrap_or(0) as i64;
+                secs * SEC + (c.nanos / 1000) as i64
+            }
+            Some(LineTime::Utc(ts)) => ts.0,
+            None => panic!("no time"),
         };
-        let secs = c.local_seconds().unwrap() - c.offset.unwrap_or(0) as i64;
         let r = e.request.unwrap();
-        (secs * SEC + (c.nanos / 1000) as i64, r.status, r.latency_ms)
+        (micros, r.status, r.latency_ms)
     }
 
     /// Requests of every kind of failure the scenarios produce, on a real plan's traffic.

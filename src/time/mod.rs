@@ -23,6 +23,11 @@ pub struct Timestamp(pub i64);
 
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 
+/// The UTC seconds chrono and RFC 3339 can print (years 1 to 9999): a time outside them is
+/// treated as no time rather than wrapped.
+pub(crate) const PRINTABLE_SECONDS: std::ops::RangeInclusive<i64> =
+    -62_135_596_800..=253_402_300_799;
+
 impl Timestamp {
     pub fn from_unix_seconds(secs: i64, micros: u32) -> Timestamp {
         Timestamp(

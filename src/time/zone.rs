@@ -273,8 +273,7 @@ impl ZoneConverter {
             }
         };
         let utc = local - offset as i64;
-        // Beyond what chrono and RFC 3339 can print; treat as no timestamp rather than wrap.
-        if !(-62_135_596_800..=253_402_300_799).contains(&utc) {
+        if !super::PRINTABLE_SECONDS.contains(&utc) {
             return None;
         }
         self.last_key = Some(key);
