@@ -379,6 +379,27 @@ mod tests {
         assert_eq!(r.upstream, Some(&b"default-api-8080"[..]));
     }
 
+    proptest::proptest! {
+        /// nginx's times are exact milliseconds; anything else is a decimal number of seconds.
+        #[test]
+        fn request_times_read_as_written(tok in "[0-9]{0,17}[.]?[0-9]{0,4}|[-+0-9.e ]{0,8}") {
+            let b = tok.as_bytes();
+            let want = match tok.split_once('.') {
+                Some((int, frac))
+                    if (1..=15).contains(&int.len())
+                        && (1..=3).contains(&frac.len())
+                        && int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) =>
+                {
+                    let scale = [0, 100, 10, 1][frac.len()];
+                    Some((int.parse::<u64>().unwrap() * 1000 + frac.parse::<u64>().unwrap() * scale) as f64)
+                }
+                Some(_) => parse_decimal(b).filter(|v| *v >= 0.0).map(|s| s * 1000.0),
+                None => None,
+            };
+            proptest::prop_assert_eq!(nginx_millis(b), want);
+        }
+    }
+
     #[test]
     fn variants_reject_each_other() {
         // A plain combined line has no timing, a timed line is still combined.
