@@ -19,6 +19,7 @@ use std::time::Instant;
 #[command(after_help = "Examples:\n  \
     pmtrace bench                       a generated 150 MB bundle, in memory where /dev/shm is\n  \
     pmtrace bench --scale 1000          the same at about 1.5 GB\n  \
+    pmtrace bench --seed 3 --scale 720  1.7 GB of nginx, PostgreSQL and JSON logs\n  \
     pmtrace bench -j 1 logs/            your own logs on one thread\n  \
     pmtrace bench --format json logs/   the figures for a script\n\n\
     Each stage is a whole pass that runs the pipeline up to it (read; + parse; + timeline; \
@@ -43,6 +44,12 @@ pub struct BenchArgs {
     /// Without PATHs: the traffic multiplier of the generated bundle (100 is about 150 MB).
     #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub scale: u64,
+
+    /// Without PATHs: the seed of the generated bundle, which picks its formats as `pmtrace
+    /// sample` does (1: HAProxy in front of nginx, PostgreSQL, Spring Boot's text log;
+    /// 3: nginx at the edge, PostgreSQL, JSON application logs).
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
 
     /// Skip timing each format's files alone.
     #[arg(long)]
@@ -86,14 +93,15 @@ fn generate(args: &BenchArgs) -> Result<(Scratch, String), String> {
     let dir = base.join(format!("pmtrace-bench-{}", std::process::id()));
     let scratch = Scratch(dir.clone());
     let started = Instant::now();
-    write_bundle(scenario, &dir, args.scale, 1)
+    write_bundle(scenario, &dir, args.scale, args.seed)
         .map_err(|e| format!("cannot write the bundle to {}: {e}", dir.display()))?;
     // The answer key is not a log.
     let _ = std::fs::remove_file(dir.join("truth.json"));
     let what = format!(
-        "generated bundle {} --scale {} in {} ({:.1} s to write)",
+        "generated bundle {} --scale {} --seed {} in {} ({:.1} s to write)",
         args.scenario,
         args.scale,
+        args.seed,
         dir.display(),
         started.elapsed().as_secs_f64()
     );
