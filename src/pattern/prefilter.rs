@@ -8,9 +8,10 @@
 //! only the rare positions whose bit is set are checked against the literals that hash there.
 //!
 //! Probing every second position finds a literal of five or more bytes wherever it starts: an
-//! occurrence at `s` holds a probed window at `s` or `s + 1`, so each literal is entered under
-//! both of its first two windows. Shorter literals (user packs may have three- and four-byte
-//! ones) are left to a small aho-corasick automaton of their own.
+//! occurrence at `s` holds a probed window at `s + k` or `s + k + 1` for any `k`, so each
+//! literal is entered under two adjacent windows of its own, the pair other literals share
+//! least. Shorter literals (user packs may have three- and four-byte ones) are left to a small
+//! aho-corasick automaton of their own.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -33,7 +34,7 @@ struct Entry {
     next: u64,
     next_mask: u64,
     literal: u32,
-    /// Where the window starts in the literal: 0 or 1.
+    /// Where the window starts in the literal.
     offset: u8,
 }
 
@@ -90,6 +91,32 @@ fn window(bytes: &[u8], at: usize) -> u32 {
     ))
 }
 
+/// How many fingerprinted literals have each four-byte window, anywhere in them.
+fn window_counts(literals: &[Vec<u8>]) -> std::collections::HashMap<u32, u32> {
+    let mut counts = std::collections::HashMap::new();
+    for lit in literals.iter().filter(|l| l.len() >= MIN_FINGERPRINTED) {
+        let mut seen: Vec<u32> = (0..=lit.len() - 4).map(|k| window(lit, k)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for w in seen {
+            *counts.entry(w).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// Where a literal's two adjacent windows start: any pair inside it finds it (an occurrence at
+/// `s` holds a probed window at `s + k` or `s + k + 1`), so the pair the fewest other literals
+/// share is taken. The dozen `upstream …` literals then sit under windows of their own words
+/// (`timed out`, `prematurely`), not all under `upst` and `pstr`, where every `upstream` in a
+/// line made the verification walk all of them.
+fn least_shared_pair(lit: &[u8], shared: &std::collections::HashMap<u32, u32>) -> u8 {
+    let count = |k: usize| shared.get(&window(lit, k)).copied().unwrap_or(0);
+    (0..=(lit.len() - MIN_FINGERPRINTED).min(u8::MAX as usize - 1))
+        .min_by_key(|&k| count(k) + count(k + 1))
+        .unwrap_or(0) as u8
+}
+
 impl LiteralScan {
     /// Literals are matched ignoring ASCII case.
     pub fn new(literals: &[Vec<u8>]) -> LiteralScan {
@@ -97,12 +124,14 @@ impl LiteralScan {
         let mut table = vec![0u64; 1 << (TABLE_BITS - 6)];
         let mut keyed: Vec<(u32, Entry)> = Vec::new();
         let mut short = Vec::new();
+        let shared = window_counts(&literals);
         for (i, lit) in literals.iter().enumerate() {
             if lit.len() < MIN_FINGERPRINTED {
                 short.push(i as u32);
                 continue;
             }
-            for offset in 0..2u8 {
+            let first = least_shared_pair(lit, &shared);
+            for offset in [first, first + 1] {
                 let w = window(lit, offset as usize);
                 let h = hash(w);
                 table[(h >> 6) as usize] |= 1 << (h & 63);
@@ -265,6 +294,28 @@ mod tests {
         let scan = LiteralScan::new(&odd);
         assert_eq!(found(&scan, b"-A_B@C-"), vec![0]);
         assert!(found(&scan, b"-a\x7fb`c-").is_empty());
+    }
+
+    #[test]
+    fn literals_sharing_a_prefix_are_entered_under_their_own_words() {
+        let literals: Vec<Vec<u8>> = [
+            "upstream timed out",
+            "upstream prematurely closed",
+            "upstream sent too big header",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        let scan = LiteralScan::new(&literals);
+        let prefix = [window(b"upst", 0), window(b"pstr", 0), window(b"stre", 0)];
+        assert!(scan.entries.iter().all(|e| !prefix.contains(&e.window)));
+        for pad in 0..4 {
+            let mut line = vec![b'-'; pad];
+            line.extend_from_slice(
+                b"UPSTREAM timed out while reading from upstream; upstream sent too big header",
+            );
+            assert_eq!(found(&scan, &line), expected(&literals, &line), "pad {pad}");
+        }
     }
 
     proptest! {
