@@ -28,9 +28,9 @@ struct Entry {
     /// The window's four bytes, folded.
     window: u32,
     /// The up to eight bytes after the window, folded, and which of them the literal has:
-    /// literals that share a window and more (`upstream timed out`, `upstream prematurely
-    /// closed` and a dozen other `upstream ...`) are mostly told apart here, without
-    /// comparing them whole.
+    /// literals whose windows still collide (in the bucket, or in all four bytes where no
+    /// window of theirs is their own) are mostly told apart here, without comparing them
+    /// whole.
     next: u64,
     next_mask: u64,
     literal: u32,
