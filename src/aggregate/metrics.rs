@@ -230,17 +230,21 @@ impl<B: BucketValue> Series<B> {
     /// The bucket `time` falls in, created empty if need be; the series is coarsened first
     /// when it is full.
     fn bucket_at(&mut self, time: Timestamp) -> &mut B {
-        let index = time.0.div_euclid(self.width);
         // Logs run forward: the bucket is nearly always the newest one, reached down the
-        // tree's right edge without comparing keys in every node on the way.
-        let newest = self.buckets.last_key_value().map(|(k, _)| *k);
-        if newest == Some(index) {
+        // tree's right edge without comparing keys in every node on the way, and known by its
+        // bounds without dividing (a 64-bit division per request).
+        if let Some((&newest, _)) = self.buckets.last_key_value()
+            && let Some(start) = newest.checked_mul(self.width)
+            && time.0 >= start
+            && time.0 < start.saturating_add(self.width)
+        {
             return self
                 .buckets
                 .last_entry()
                 .expect("the newest bucket exists")
                 .into_mut();
         }
+        let index = time.0.div_euclid(self.width);
         if self.buckets.len() >= MAX_BUCKETS && !self.buckets.contains_key(&index) {
             let w = self.width * 2;
             self.coarsen_to(w);
@@ -433,6 +437,37 @@ mod tests {
             .map(|b| b.requests)
             .sum();
         assert_eq!(total, 30_000);
+    }
+
+    proptest::proptest! {
+        /// Every request lands in the bucket its time divides into, whatever came before it:
+        /// the newest bucket is recognised by its bounds, any other one found by its index.
+        #[test]
+        fn requests_land_in_the_bucket_of_their_time(
+            times in proptest::collection::vec(
+                proptest::prop_oneof![
+                    -100_000_000i64..100_000_000,
+                    proptest::strategy::Strategy::prop_map((-3i64..3, -1i64..=1), |(k, d)| k * BASE_BUCKET + d),
+                    proptest::prelude::Just(i64::MIN),
+                    proptest::prelude::Just(i64::MAX),
+                    i64::MIN..i64::MAX,
+                ],
+                1..200,
+            ),
+        ) {
+            let mut m = MetricsPartial::default();
+            let mut want: BTreeMap<i64, u64> = BTreeMap::new();
+            for &micros in &times {
+                m.record(SourceKind::Web, Timestamp(micros), &req(200, b"a", 1.0), 5000.0);
+                *want.entry(micros.div_euclid(BASE_BUCKET)).or_default() += 1;
+            }
+            let got: BTreeMap<i64, u64> = m.series[&SourceKind::Web]
+                .buckets
+                .iter()
+                .map(|(k, b)| (*k, b.requests))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]
