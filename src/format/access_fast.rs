@@ -132,7 +132,7 @@ pub(super) fn plain_request_time(tail: &[u8]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::super::access::{NGINX_TIMED, combined_fields, parse_nginx_timed_general};
-    use super::super::syslog_wrap::{STRUCTURAL, mangle};
+    use super::super::test_lines::{STRUCTURAL, for_each_real_line, mangle};
     use super::super::{Format, Parsed};
     use super::*;
     use crate::time::{Zone, ZoneConverter};
@@ -246,11 +246,6 @@ mod tests {
     /// folder is there: every line the fast reading answers, it answers as the general one.
     #[test]
     fn agrees_on_real_logs() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reallogs");
-        if !root.is_dir() {
-            eprintln!("skipped: {} is absent", root.display());
-            return;
-        }
         let files = [
             "elastic-beats/nginx/access.log",
             "elastic-beats/nginx/test.log",
@@ -264,18 +259,11 @@ mod tests {
             "elastic-examples/apache_logs/apache_logs",
             "elastic-beats/apache-access/test.log",
         ];
-        let (mut lines, mut heads) = (0, 0);
-        for file in files {
-            let Ok(text) = std::fs::read(root.join(file)) else {
-                eprintln!("skipped: {file} is absent");
-                continue;
-            };
-            for line in text.split(|b| *b == b'\n') {
-                lines += 1;
-                agrees(line);
-                heads += usize::from(combined(line).is_some());
-            }
-        }
+        let mut heads = 0;
+        let lines = for_each_real_line(&files, |line| {
+            agrees(line);
+            heads += usize::from(combined(line).is_some());
+        });
         eprintln!("{heads} of {lines} real access lines read by the fast path");
     }
 

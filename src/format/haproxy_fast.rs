@@ -73,7 +73,8 @@ pub(super) fn parse_http<'a>(body: &'a [u8], h: &Header<'a>) -> Option<Event<'a>
 #[cfg(test)]
 mod tests {
     use super::super::haproxy::parse_session;
-    use super::super::syslog_wrap::{STRUCTURAL, mangle, split_header};
+    use super::super::syslog_wrap::split_header;
+    use super::super::test_lines::{STRUCTURAL, for_each_real_line, mangle};
     use super::*;
     use proptest::prelude::*;
 
@@ -131,7 +132,6 @@ mod tests {
     /// that folder is there: every line the fast reading answers, it answers as the general.
     #[test]
     fn agrees_on_real_logs() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reallogs");
         let files = [
             "elastic-integrations/haproxy/test-https.log",
             "elastic-integrations/haproxy/haproxy3.2.log",
@@ -143,21 +143,10 @@ mod tests {
             "lnav/format-samples/haproxy_log.samples.log",
             "fail2ban/logs/haproxy-http-auth",
         ];
-        if !root.is_dir() {
-            eprintln!("skipped: {} is absent", root.display());
-            return;
-        }
-        let (mut lines, mut fast) = (0, 0);
-        for file in files {
-            let Ok(text) = std::fs::read(root.join(file)) else {
-                eprintln!("skipped: {file} is absent");
-                continue;
-            };
-            for line in text.split(|b| *b == b'\n') {
-                lines += 1;
-                fast += usize::from(agrees(line).is_some());
-            }
-        }
+        let mut fast = 0;
+        let lines = for_each_real_line(&files, |line| {
+            fast += usize::from(agrees(line).is_some());
+        });
         eprintln!("{fast} of {lines} real HAProxy lines read by the fast path");
     }
 

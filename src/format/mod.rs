@@ -34,6 +34,8 @@ pub mod redis;
 pub mod syslog;
 pub mod syslog5424;
 mod syslog_wrap;
+#[cfg(test)]
+mod test_lines;
 
 use crate::time::{CivilTime, LineTime};
 use serde::{Deserialize, Serialize};
@@ -385,12 +387,12 @@ mod tests {
         fn no_format_panics_on_mangled_samples(
             which in 0usize..1000,
             edits in proptest::collection::vec(
-                (0usize..1000, proptest::sample::select(crate::format::syslog_wrap::STRUCTURAL)),
+                (0usize..1000, proptest::sample::select(crate::format::test_lines::STRUCTURAL)),
                 0..6,
             ),
         ) {
             let samples: Vec<&Sample> = every_format().iter().flat_map(|f| f.samples.iter()).collect();
-            let line = crate::format::syslog_wrap::mangle(samples[which % samples.len()].line, &edits);
+            let line = crate::format::test_lines::mangle(samples[which % samples.len()].line, &edits);
             for f in every_format() {
                 let _ = (f.parse)(&line);
             }

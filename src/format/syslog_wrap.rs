@@ -295,24 +295,6 @@ fn read_host_and_tag(rest: &[u8]) -> Option<HostTag> {
     })
 }
 
-/// `sample` with the bytes at some positions replaced: input for the web formats' property tests
-/// that no line, however mangled, makes a parser panic.
-#[cfg(test)]
-pub(crate) fn mangle(sample: &str, edits: &[(usize, u8)]) -> Vec<u8> {
-    let mut bytes = sample.as_bytes().to_vec();
-    for &(pos, byte) in edits {
-        if !bytes.is_empty() {
-            let at = pos % bytes.len();
-            bytes[at] = byte;
-        }
-    }
-    bytes
-}
-
-/// Bytes that matter to the web formats' layouts, for mangling samples.
-#[cfg(test)]
-pub(crate) const STRUCTURAL: &[u8] = b" :/[](){}<>\"\\-+#*.,09aZT\t";
-
 #[cfg(test)]
 mod tests {
     use super::*;
