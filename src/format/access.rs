@@ -154,6 +154,16 @@ pub(super) fn parse_nginx_timed_general(line: &[u8]) -> Parsed<'_> {
 }
 
 fn parse_apache_timed(line: &[u8]) -> Parsed<'_> {
+    if let Some(head) = access_fast::combined(line)
+        && let Some(ms) = access_fast::plain_micros(&line[head.end..])
+    {
+        return Parsed::Event(head.event(line, Some(ms)));
+    }
+    parse_apache_timed_general(line)
+}
+
+/// Any `apache_timed` line, field by field: what the one-pass reader leaves.
+pub(super) fn parse_apache_timed_general(line: &[u8]) -> Parsed<'_> {
     let Some((mut event, mut c)) = combined_fields(line) else {
         return Parsed::NotMine;
     };

@@ -129,9 +129,21 @@ pub(super) fn plain_request_time(tail: &[u8]) -> Option<f64> {
     super::access::nginx_millis(first)
 }
 
+/// Apache's `%D` after the user agent: one space, then the microseconds taken, to the next
+/// space or the end. The time in milliseconds; `None` for any other tail.
+#[inline]
+pub(super) fn plain_micros(tail: &[u8]) -> Option<f64> {
+    let rest = tail.strip_prefix(b" ")?;
+    let micros = parse_u64(&rest[..find_byte(b' ', rest).unwrap_or(rest.len())])?;
+    Some(micros as f64 / 1000.0)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::access::{NGINX_TIMED, combined_fields, parse_nginx_timed_general};
+    use super::super::access::{
+        APACHE_TIMED, NGINX_TIMED, combined_fields, parse_apache_timed_general,
+        parse_nginx_timed_general,
+    };
     use super::super::test_lines::{STRUCTURAL, for_each_real_line, mangle};
     use super::super::{Format, Parsed};
     use super::*;
@@ -171,6 +183,14 @@ mod tests {
             "{:?}",
             String::from_utf8_lossy(line)
         );
+        if let Some(ms) = plain_micros(&line[head.end..]) {
+            assert_eq!(
+                Parsed::Event(instant(head.event(line, Some(ms)))),
+                parsed_instant(parse_apache_timed_general(line)),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
         let Some(ms) = plain_request_time(&line[head.end..]) else {
             return false;
         };
@@ -232,6 +252,27 @@ mod tests {
     }
 
     #[test]
+    fn reads_apache_timings_as_the_general_parser_does() {
+        for line in [
+            r#"192.0.2.20 - - [14/Nov/2024:15:00:01 +0100] "GET /index.php HTTP/1.1" 200 5120 "-" "Mozilla/5.0" 183402"#,
+            r#"192.0.2.21 - - [14/Nov/2024:15:00:02 +0100] "POST /login HTTP/1.1" 500 532 "https://example.com/" "Mozilla/5.0" 30002117 extra"#,
+        ] {
+            let bytes = line.as_bytes();
+            let head = combined(bytes).expect("the combined layout");
+            assert!(plain_micros(&bytes[head.end..]).is_some(), "{line}");
+            agrees(bytes);
+            assert_eq!(
+                parsed_instant(parse(&APACHE_TIMED, bytes)),
+                parsed_instant(parse_apache_timed_general(bytes)),
+                "{line}"
+            );
+        }
+        assert_eq!(plain_micros(b" 183402"), Some(183.402));
+        assert_eq!(plain_micros(b"  183402"), None);
+        assert_eq!(plain_micros(b" 0.5"), None);
+    }
+
+    #[test]
     fn request_times_are_exact_milliseconds() {
         let ms = |tail: &str| plain_request_time(tail.as_bytes());
         assert_eq!(ms(" 0.057 0.056"), Some(57.0));
@@ -288,7 +329,7 @@ mod tests {
                 field(&["512", "-", "x", "", "+1", "18446744073709551616"]),
                 field(&[r#" "-" "#, r#" "http://a/" "#, r#" "a\"b" "#, r#""-" "#, r#" "-""#, " - "]),
                 field(&[r#""okhttp/4.12.0""#, r#""a\"b""#, r#""cut"#, r#""""#, "-"]),
-                field(&[" 0.043 0.041", " 0.043", " 1.5 -", " -", " x", "", " 0.043  0.1", " 0.043\t1", " rt=0.1", r#" "1.2.3.4:80" 0.1"#, " 0.1 \"1:2\"", " .5", " 5.", " 1e3", " 0.1, 0.2 : 0.3", " 0.0001", " 1234567890123456.5"]),
+                field(&[" 0.043 0.041", " 0.043", " 1.5 -", " -", " x", "", " 0.043  0.1", " 0.043\t1", " rt=0.1", r#" "1.2.3.4:80" 0.1"#, " 0.1 \"1:2\"", " .5", " 5.", " 1e3", " 0.1, 0.2 : 0.3", " 0.0001", " 1234567890123456.5", " 183402", " 183402 x", " 12\t3", " 18446744073709551616"]),
             ),
         ) {
             let (a, b, c, d, e, f, g, h, i, j) = parts;
@@ -297,6 +338,10 @@ mod tests {
             prop_assert_eq!(
                 parsed_instant(parse(&NGINX_TIMED, line.as_bytes())),
                 parsed_instant(parse_nginx_timed_general(line.as_bytes()))
+            );
+            prop_assert_eq!(
+                parsed_instant(parse(&APACHE_TIMED, line.as_bytes())),
+                parsed_instant(parse_apache_timed_general(line.as_bytes()))
             );
         }
 
@@ -311,6 +356,10 @@ mod tests {
             prop_assert_eq!(
                 parsed_instant(parse(&NGINX_TIMED, &line)),
                 parsed_instant(parse_nginx_timed_general(&line))
+            );
+            prop_assert_eq!(
+                parsed_instant(parse(&APACHE_TIMED, &line)),
+                parsed_instant(parse_apache_timed_general(&line))
             );
         }
     }
