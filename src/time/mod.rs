@@ -193,7 +193,7 @@ pub(crate) type SecondKey = (Option<i32>, u8, u8, u8, u8, u8, Option<i32>);
 pub enum LineTime {
     /// Wall-clock fields from the line; converted with the file's zone unless they carry an offset.
     Civil(CivilTime),
-    /// Already an absolute instant (epoch numbers in JSON logs, for example).
+    /// Already an absolute instant (epoch numbers in JSON logs, a CLF time with its offset).
     Utc(Timestamp),
 }
 
