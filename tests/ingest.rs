@@ -416,6 +416,45 @@ proptest! {
         prop_assert_eq!(&r.sink.continuations, &reference.sink.continuations);
     }
 
+    /// A compressed stream read in blocks on the pool gives what reading it whole gives, cut
+    /// short or not: the events, their order, the accounting and the error.
+    #[test]
+    fn compressed_blocks_never_change_results(
+        picks in prop::collection::vec(0usize..1000, 0..120),
+        chunk in 1u64..2000,
+        threads in 2usize..5,
+        format_pick in 0usize..100,
+        cut_at in prop::option::of(0.0f64..1.0),
+    ) {
+        let pool = line_pool();
+        let text: String = picks.iter().map(|i| format!("{}\n", pool[i % pool.len()])).collect();
+        let names: Vec<&str> = format::ALL.iter().map(|f| f.name).chain([format::FALLBACK.name]).collect();
+        let forced = (format_pick % 3 != 0).then(|| names[format_pick % names.len()]);
+        let mut gz = gzip(text.as_bytes());
+        if let Some(at) = cut_at {
+            gz.truncate((gz.len() as f64 * at) as usize);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("input.log.gz");
+        fs::write(&path, &gz).unwrap();
+        let with = |chunk: u64, threads: usize| {
+            let o = IngestOptions {
+                chunk_size: chunk,
+                threads,
+                formats: FormatRules::new(forced.map(|f| FormatRule::parse(f).unwrap()).into_iter().collect()),
+                ..opts()
+            };
+            run(&[&path], &o).pop().unwrap()
+        };
+        let reference = with(1 << 30, 1);
+        let r = with(chunk, threads);
+        assert_accounted(&r);
+        prop_assert_eq!(&r.summary, &reference.summary);
+        prop_assert_eq!(&r.error, &reference.error);
+        prop_assert_eq!(&r.sink.events, &reference.sink.events);
+        prop_assert_eq!(&r.sink.continuations, &reference.sink.continuations);
+    }
+
     /// Any bytes at all: no panic, and every line accounted for.
     #[test]
     fn arbitrary_bytes_are_accounted(bytes in prop::collection::vec(any::<u8>(), 0..4000), chunk in 1u64..600) {
@@ -424,6 +463,39 @@ proptest! {
         let newlines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
         let expected = newlines + u64::from(!bytes.is_empty() && bytes.last() != Some(&b'\n'));
         prop_assert_eq!(r.summary.lines, expected);
+    }
+}
+
+/// A line longer than a block, in a compressed stream read in blocks: the rest of the stream
+/// is read whole from there, and long lines are cut as they always are.
+#[test]
+fn compressed_lines_longer_than_a_block_read_as_a_whole_stream_reads_them() {
+    let mut text = access_lines(40);
+    text.push_str(&"x".repeat(5_000));
+    text.push('\n');
+    text.push_str(&access_lines(40));
+    text.push_str(&"y".repeat((1 << 20) + 10));
+    text.push('\n');
+    text.push_str(&access_lines(3));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log.gz");
+    fs::write(&path, gzip(text.as_bytes())).unwrap();
+    let with = |chunk: u64, threads: usize| {
+        let o = IngestOptions {
+            chunk_size: chunk,
+            threads,
+            ..opts()
+        };
+        run(&[&path], &o).pop().unwrap()
+    };
+    let reference = with(1 << 30, 1);
+    assert_eq!(reference.summary.events, 83);
+    assert_eq!(reference.summary.truncated_lines, 1);
+    for chunk in [1u64, 700, 4096, 1 << 20] {
+        let r = with(chunk, 2);
+        assert_accounted(&r);
+        assert_eq!(r.summary, reference.summary, "chunk {chunk}");
+        assert_eq!(r.sink.events, reference.sink.events, "chunk {chunk}");
     }
 }
 

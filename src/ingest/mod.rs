@@ -2,10 +2,13 @@
 //! events in parallel, handing each event to an [`EventSink`] and accounting for every line.
 //!
 //! Files run in parallel; each plain file is cut into newline-aligned chunks that run in
-//! parallel too; compressed files and pipes stream through one reader each. Each chunk yields a
-//! [`partial::ChunkPartial`] (counts plus the sink's state) and partials merge in file order,
-//! associatively, so the result does not depend on chunk size or thread count.
+//! parallel too; compressed files and pipes stream through one reader each, except a
+//! compressed file that is most of the run, whose decoded stream is cut into blocks for the
+//! pool as it is decoded (`blocks`). Each chunk or block yields a [`partial::ChunkPartial`]
+//! (counts plus the sink's state) and partials merge in file order, associatively, so the
+//! result does not depend on chunk size or thread count.
 
+mod blocks;
 mod open;
 pub mod partial;
 mod read;
@@ -209,7 +212,10 @@ pub fn ingest<S: EventSink>(
                         input,
                         o,
                         follows_rotation,
-                        opts.chunk_size,
+                        read::Split {
+                            chunk_size: opts.chunk_size,
+                            run_bytes: total,
+                        },
                         make_sink,
                         &progress,
                     )

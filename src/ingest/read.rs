@@ -1,6 +1,7 @@
 //! Parsing an opened input: a plain file in parallel newline-aligned chunks, a compressed file
-//! or a pipe as one stream. Yearless formats get their years from a first pass (see
-//! `time::year`) before the lines are parsed.
+//! or a pipe as one stream (but a compressed file that is most of the run in blocks, see
+//! `blocks`). Yearless formats get their years from a first pass (see `time::year`) before
+//! the lines are parsed.
 
 use super::open::{Bytes, Opened, whole_lines};
 use super::partial::{ChunkPartial, ChunkSetup, parse_chunk};
@@ -24,7 +25,7 @@ thread_local! {
 
 /// Runs `f` with this thread's line buffer, or a fresh one if it is already in use (a worker
 /// that picked up a nested task while waiting).
-fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+pub(super) fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     BUFFER.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => f(&mut buf),
         Err(_) => f(&mut Vec::new()),
@@ -69,12 +70,21 @@ pub fn context_for(
 
 /// Parses an opened input. `follows_rotation` says an older rotation of the same log was read
 /// just before it.
+/// How a file is cut for the pool.
+pub struct Split {
+    /// About how many bytes a chunk (or a block of a compressed stream) holds.
+    pub chunk_size: u64,
+    /// The bytes on disk of the whole run: a compressed file that is most of them is read in
+    /// blocks spread over the pool, as nothing else would keep the other threads busy.
+    pub run_bytes: u64,
+}
+
 pub fn read<S: EventSink>(
     context: FileContext,
     input: &InputFile,
     opened: Opened,
     follows_rotation: bool,
-    chunk_size: u64,
+    split: Split,
     make_sink: &(dyn Fn(&FileContext) -> S + Sync),
     progress: &Progress,
 ) -> FileResult<S> {
@@ -105,7 +115,7 @@ pub fn read<S: EventSink>(
                 let (p, error) = read_chunks(
                     &file,
                     len,
-                    chunk_size,
+                    split.chunk_size,
                     opened.needs_years.then_some(opened.year_anchor),
                     &context,
                     setup,
@@ -118,6 +128,9 @@ pub fn read<S: EventSink>(
             Ok(file) => read_compressed(
                 &file,
                 len,
+                // Reading a stream whole keeps each decoded piece in the cache that decoded it;
+                // blocks handed to other threads are worth that only when they would idle.
+                (len.saturating_mul(2) > split.run_bytes).then_some(split.chunk_size),
                 opened.compression,
                 opened.year_anchor,
                 yearless,
@@ -206,11 +219,13 @@ pub fn read<S: EventSink>(
 fn read_compressed<'c, S: EventSink>(
     file: &File,
     len: u64,
+    // Blocks of about this many decoded bytes are parsed on the pool; `None`: one reader.
+    blocks: Option<u64>,
     compression: Compression,
     year_anchor: YearAnchor,
     yearless: Option<&'static Format>,
     context: &'c FileContext,
-    setup: impl Fn(Option<i32>) -> ChunkSetup<'c>,
+    setup: impl Fn(Option<i32>) -> ChunkSetup<'c> + Sync,
     make_sink: &(dyn Fn(&FileContext) -> S + Sync),
     progress: &Progress,
     skipped: &mut Vec<Skipped>,
@@ -231,8 +246,15 @@ fn read_compressed<'c, S: EventSink>(
         Ok(d) => d,
         Err(e) => return (ChunkPartial::new(make_sink(context)), Some(io_message(&e))),
     };
-    let (p, result) =
-        with_buffer(|buf| parse_chunk(decoded, buf, setup(start_year), make_sink(context)));
+    // Years are counted from the stream's start, which a block cannot know: a yearless
+    // file is read whole, as is any file on one thread.
+    let (p, result) = match blocks.filter(|_| yearless.is_none()) {
+        Some(size) if rayon::current_num_threads() > 1 => {
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            super::blocks::parse_blocks(decoded, size, context.format, &setup, make_sink, context)
+        }
+        _ => with_buffer(|buf| parse_chunk(decoded, buf, setup(start_year), make_sink(context))),
+    };
     let error = result.err().map(|e| {
         let rest = len.saturating_sub(position.decoded_through());
         let message = format!(
