@@ -499,6 +499,47 @@ fn compressed_lines_longer_than_a_block_read_as_a_whole_stream_reads_them() {
     }
 }
 
+/// A stack trace longer than a block looks back for an event start, in a compressed stream:
+/// every continuation line still reaches the sink, as when the stream is read whole.
+#[test]
+fn compressed_stack_traces_longer_than_a_block_keep_their_continuations() {
+    let mut text = String::new();
+    for i in 0..30 {
+        text.push_str(&format!(
+            "2024-11-14 14:02:{i:02}.123 [http-nio-8080-exec-7] ERROR com.example.Shop - request {i} failed\n"
+        ));
+        let frames = if i == 7 { 40_000 } else { i % 5 };
+        for j in 0..frames {
+            text.push_str(&format!("\tat com.example.Frame{j}.call(Frame.java:{j})\n"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log.gz");
+    fs::write(&path, gzip(text.as_bytes())).unwrap();
+    let with = |chunk: u64, threads: usize| {
+        let o = IngestOptions {
+            chunk_size: chunk,
+            threads,
+            formats: FormatRules::new(vec![FormatRule::parse("java").unwrap()]),
+            ..opts()
+        };
+        run(&[&path], &o).pop().unwrap()
+    };
+    let reference = with(1 << 30, 1);
+    assert_eq!(reference.summary.format, "java");
+    assert!(reference.summary.continuation_lines > 40_000);
+    for chunk in [4096u64, 1 << 20] {
+        let r = with(chunk, 2);
+        assert_accounted(&r);
+        assert_eq!(r.summary, reference.summary, "chunk {chunk}");
+        assert_eq!(r.sink.events, reference.sink.events, "chunk {chunk}");
+        assert_eq!(
+            r.sink.continuations, reference.sink.continuations,
+            "chunk {chunk}"
+        );
+    }
+}
+
 #[test]
 fn sample_times_are_monotonic_within_generated_access_log() {
     let text = access_lines(500);

@@ -4,8 +4,10 @@
 //! merge in order, so the result is the one reading the stream whole would give.
 //!
 //! Memory stays bounded: at most a few blocks are in flight (past that, this thread parses the
-//! block itself), and a stretch of bytes with no line end in a whole block is handed, with
-//! the rest of the stream, to one sequential reader, which cuts long lines as it always does.
+//! block itself). A stretch with no line end in a whole block, or with no line that starts an
+//! event as far as plain files' chunks look for one, is handed with the rest of the stream to
+//! one sequential reader, which cuts long lines as it always does: every line is read as
+//! reading the stream whole would read it.
 
 use super::EventSink;
 use super::partial::{ChunkPartial, ChunkSetup, parse_chunk};
@@ -103,15 +105,17 @@ pub fn parse_blocks<'c, S: EventSink>(
                 Some(Err(e)) => Some(parse(&block, Some(&mut Failing(Some(e))))),
                 Some(Ok(())) => Some(parse(&block, None)),
                 None => match cut(&block, starts_event) {
-                    // No line end in a whole block: one reader takes it and the rest.
-                    Cut::NoLineEnd => Some(parse(&block, Some(&mut decoded))),
                     // Read on for a line that starts an event, as far as plain files' chunks
-                    // look for one; past that, end at a line end all the same.
+                    // look for one.
                     Cut::LastLineEnd(_) if block.len() < block_size + ANCHOR_WINDOW => {
                         want = block.len() + READ;
                         continue;
                     }
-                    Cut::At(at) | Cut::LastLineEnd(at) => {
+                    // No line end in a whole block, or no event start in reach (a stack
+                    // trace longer than the window): one reader takes the block and the rest,
+                    // so that no line is read differently from reading the stream whole.
+                    Cut::NoLineEnd | Cut::LastLineEnd(_) => Some(parse(&block, Some(&mut decoded))),
+                    Cut::At(at) => {
                         let rest = block.split_off(at);
                         let full = std::mem::replace(&mut block, rest);
                         want = block_size;
