@@ -377,6 +377,16 @@ fn run_in(
 ) -> pmtrace::ingest::FileResult<Recorder> {
     let path = dir.join("input.log");
     fs::write(&path, text).unwrap();
+    run_with(&path, chunk, threads, forced)
+}
+
+/// `path` read with this chunk (or block) size and thread count, in `forced` format if given.
+fn run_with(
+    path: &Path,
+    chunk: u64,
+    threads: usize,
+    forced: Option<&str>,
+) -> pmtrace::ingest::FileResult<Recorder> {
     let o = IngestOptions {
         chunk_size: chunk,
         threads,
@@ -388,7 +398,7 @@ fn run_in(
         ),
         ..opts()
     };
-    run(&[&path], &o).pop().unwrap()
+    run(&[path], &o).pop().unwrap()
 }
 
 proptest! {
@@ -437,17 +447,8 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("input.log.gz");
         fs::write(&path, &gz).unwrap();
-        let with = |chunk: u64, threads: usize| {
-            let o = IngestOptions {
-                chunk_size: chunk,
-                threads,
-                formats: FormatRules::new(forced.map(|f| FormatRule::parse(f).unwrap()).into_iter().collect()),
-                ..opts()
-            };
-            run(&[&path], &o).pop().unwrap()
-        };
-        let reference = with(1 << 30, 1);
-        let r = with(chunk, threads);
+        let reference = run_with(&path, 1 << 30, 1, forced);
+        let r = run_with(&path, chunk, threads, forced);
         assert_accounted(&r);
         prop_assert_eq!(&r.summary, &reference.summary);
         prop_assert_eq!(&r.error, &reference.error);
@@ -480,19 +481,11 @@ fn compressed_lines_longer_than_a_block_read_as_a_whole_stream_reads_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.log.gz");
     fs::write(&path, gzip(text.as_bytes())).unwrap();
-    let with = |chunk: u64, threads: usize| {
-        let o = IngestOptions {
-            chunk_size: chunk,
-            threads,
-            ..opts()
-        };
-        run(&[&path], &o).pop().unwrap()
-    };
-    let reference = with(1 << 30, 1);
+    let reference = run_with(&path, 1 << 30, 1, None);
     assert_eq!(reference.summary.events, 83);
     assert_eq!(reference.summary.truncated_lines, 1);
     for chunk in [1u64, 700, 4096, 1 << 20] {
-        let r = with(chunk, 2);
+        let r = run_with(&path, chunk, 2, None);
         assert_accounted(&r);
         assert_eq!(r.summary, reference.summary, "chunk {chunk}");
         assert_eq!(r.sink.events, reference.sink.events, "chunk {chunk}");
@@ -516,20 +509,11 @@ fn compressed_stack_traces_longer_than_a_block_keep_their_continuations() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log.gz");
     fs::write(&path, gzip(text.as_bytes())).unwrap();
-    let with = |chunk: u64, threads: usize| {
-        let o = IngestOptions {
-            chunk_size: chunk,
-            threads,
-            formats: FormatRules::new(vec![FormatRule::parse("java").unwrap()]),
-            ..opts()
-        };
-        run(&[&path], &o).pop().unwrap()
-    };
-    let reference = with(1 << 30, 1);
+    let reference = run_with(&path, 1 << 30, 1, Some("java"));
     assert_eq!(reference.summary.format, "java");
     assert!(reference.summary.continuation_lines > 40_000);
     for chunk in [4096u64, 1 << 20] {
-        let r = with(chunk, 2);
+        let r = run_with(&path, chunk, 2, Some("java"));
         assert_accounted(&r);
         assert_eq!(r.summary, reference.summary, "chunk {chunk}");
         assert_eq!(r.sink.events, reference.sink.events, "chunk {chunk}");
