@@ -401,6 +401,23 @@ fn run_with(
     run(&[path], &o).pop().unwrap()
 }
 
+/// The pool's lines at `picks`, and a format to read them in: sometimes none (detect), mostly
+/// one forced, so that every parser meets every line.
+fn pooled_text(picks: &[usize], format_pick: usize) -> (String, Option<&'static str>) {
+    let pool = line_pool();
+    let text = picks
+        .iter()
+        .map(|i| format!("{}\n", pool[i % pool.len()]))
+        .collect();
+    let names: Vec<&'static str> = format::ALL
+        .iter()
+        .map(|f| f.name)
+        .chain([format::FALLBACK.name])
+        .collect();
+    let forced = (!format_pick.is_multiple_of(3)).then(|| names[format_pick % names.len()]);
+    (text, forced)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -412,11 +429,7 @@ proptest! {
         threads in 1usize..5,
         format_pick in 0usize..100,
     ) {
-        let pool = line_pool();
-        let text: String = picks.iter().map(|i| format!("{}\n", pool[i % pool.len()])).collect();
-        let names: Vec<&str> = format::ALL.iter().map(|f| f.name).chain([format::FALLBACK.name]).collect();
-        // Sometimes detect, sometimes force a format so every parser meets every line.
-        let forced = (format_pick % 3 != 0).then(|| names[format_pick % names.len()]);
+        let (text, forced) = pooled_text(&picks, format_pick);
         let dir = tempfile::tempdir().unwrap();
         let reference = run_in(dir.path(), text.as_bytes(), 1 << 30, 1, forced);
         let r = run_in(dir.path(), text.as_bytes(), chunk, threads, forced);
@@ -436,10 +449,7 @@ proptest! {
         format_pick in 0usize..100,
         cut_at in prop::option::of(0.0f64..1.0),
     ) {
-        let pool = line_pool();
-        let text: String = picks.iter().map(|i| format!("{}\n", pool[i % pool.len()])).collect();
-        let names: Vec<&str> = format::ALL.iter().map(|f| f.name).chain([format::FALLBACK.name]).collect();
-        let forced = (format_pick % 3 != 0).then(|| names[format_pick % names.len()]);
+        let (text, forced) = pooled_text(&picks, format_pick);
         let mut gz = gzip(text.as_bytes());
         if let Some(at) = cut_at {
             gz.truncate((gz.len() as f64 * at) as usize);

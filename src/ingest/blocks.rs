@@ -11,8 +11,10 @@
 
 use super::EventSink;
 use super::partial::{ChunkPartial, ChunkSetup, parse_chunk};
-use crate::format::{Format, Parsed};
-use crate::input::chunk::EventStart;
+use super::read::{starts_event, with_buffer};
+use crate::format::Format;
+use crate::input::chunk::{ANCHOR_WINDOW, EventStart};
+use crate::input::lines::READ;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,10 +24,6 @@ use std::sync::mpsc;
 /// the cache the decoding thread wrote it to (blocks of 8 MiB, plain files' chunk size, made
 /// one 300 MB `.gz` 10% slower than blocks of 1 MiB).
 const MAX_BLOCK: usize = 1 << 20;
-/// How far back from a block's end a line that starts an event is looked for.
-const ANCHOR_WINDOW: usize = 256 * 1024;
-/// Decoded bytes asked for per read.
-const READ: usize = 256 * 1024;
 
 /// Where a block of decoded bytes may end.
 #[derive(Debug, PartialEq)]
@@ -79,12 +77,10 @@ pub fn parse_blocks<'c, S: EventSink>(
     context: &'c super::FileContext,
 ) -> (ChunkPartial<S>, io::Result<()>) {
     let block_size = block_size.clamp(1, MAX_BLOCK);
-    let starts_event = format.map(
-        |f| move |line: &[u8]| matches!((f.parse)(line), Parsed::Event(e) if e.time.is_some()),
-    );
-    let starts_event = starts_event.as_ref().map(|f| f as EventStart<'_>);
+    let anchor = format.map(|f| move |line: &[u8]| starts_event(f, line));
+    let anchor = anchor.as_ref().map(|f| f as EventStart<'_>);
     let parse = |bytes: &[u8], rest: Option<&mut dyn Read>| {
-        super::read::with_buffer(|buf| match rest {
+        with_buffer(|buf| match rest {
             Some(rest) => parse_chunk(bytes.chain(rest), buf, setup(None), make_sink(context)),
             None => parse_chunk(bytes, buf, setup(None), make_sink(context)),
         })
@@ -104,7 +100,7 @@ pub fn parse_blocks<'c, S: EventSink>(
                 // reads its end (a last line without `\n`, the error after it).
                 Some(Err(e)) => Some(parse(&block, Some(&mut Failing(Some(e))))),
                 Some(Ok(())) => Some(parse(&block, None)),
-                None => match cut(&block, starts_event) {
+                None => match cut(&block, anchor) {
                     // Read on for a line that starts an event, as far as plain files' chunks
                     // look for one.
                     Cut::LastLineEnd(_) if block.len() < block_size + ANCHOR_WINDOW => {

@@ -33,7 +33,7 @@ pub(super) fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
 }
 
 /// Whether a line starts an event with its own time: where a chunk may begin.
-fn starts_event(format: &Format, line: &[u8]) -> bool {
+pub(super) fn starts_event(format: &Format, line: &[u8]) -> bool {
     matches!((format.parse)(line), Parsed::Event(e) if e.time.is_some())
 }
 

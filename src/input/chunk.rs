@@ -15,8 +15,8 @@ use std::os::unix::fs::FileExt;
 /// The default chunk size: large enough to amortise scheduling, small enough to balance.
 pub const DEFAULT_CHUNK: u64 = 8 << 20;
 /// How far past a candidate boundary the planner looks for an event start before settling for
-/// a plain line start.
-const ANCHOR_WINDOW: usize = 256 * 1024;
+/// a plain line start (and how far back a compressed stream's block looks for one).
+pub const ANCHOR_WINDOW: usize = 256 * 1024;
 
 /// Tells whether a line starts an event (as opposed to continuing one).
 pub type EventStart<'a> = &'a dyn Fn(&[u8]) -> bool;
